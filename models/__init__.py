@@ -1,0 +1,52 @@
+"""Tandem's data model: one module per aggregate, re-exported here."""
+
+from models.action import ActionItem, ActionItemUpdate
+from models.audit import AuditEvent
+from models.base import BaseModel, JSONField, connect_url, db, init_db
+from models.cycle import Cycle, Metric, MetricValue, Participant, Report, Rsvp, Session
+from models.jobs import Job, Lease
+from models.mail import InboundMessage, OutboundEmail, Rejection
+from models.mentoring import Goal, GroupMember, MentoringGroup, MentorProfile
+from models.people import EmailAlias, LoginAttempt, Person, User
+from models.programme import Membership, Programme
+from models.progress import Assignment, Submission
+
+#: Every table, in dependency order (used by create_tables and the tests).
+ALL_MODELS = [
+    Person,
+    EmailAlias,
+    User,
+    LoginAttempt,
+    Programme,
+    Membership,
+    Cycle,
+    Session,
+    Participant,
+    Rsvp,
+    Metric,
+    MetricValue,
+    Report,
+    ActionItem,
+    ActionItemUpdate,
+    OutboundEmail,
+    InboundMessage,
+    Rejection,
+    AuditEvent,
+    Job,
+    Lease,
+    MentorProfile,
+    MentoringGroup,
+    GroupMember,
+    Goal,
+    Assignment,
+    Submission,
+]
+
+__all__ = [m.__name__ for m in ALL_MODELS] + [
+    "ALL_MODELS",
+    "BaseModel",
+    "JSONField",
+    "connect_url",
+    "db",
+    "init_db",
+]

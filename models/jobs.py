@@ -1,0 +1,35 @@
+"""Due work as rows: reminders, deadlines and summaries, plus the scheduler's lock."""
+
+from __future__ import annotations
+
+from peewee import CharField, DateTimeField, IntegerField, TextField
+
+from models.base import BaseModel, JSONField, utcnow
+
+#: Job states: pending -> running -> done (or failed after too many attempts).
+JOB_STATUSES = ("pending", "running", "done", "failed", "cancelled")
+
+
+class Job(BaseModel):
+    """A piece of work due at ``run_at``; ``key`` makes scheduling it idempotent."""
+
+    kind = CharField()  # handler name, e.g. "cycle.reminder"
+    key = CharField(unique=True)
+    run_at = DateTimeField(index=True)
+    payload = JSONField(default=dict)
+    status = CharField(default="pending", index=True)
+    attempts = IntegerField(default=0)
+    enqueued_at = DateTimeField(null=True)
+    lease_until = DateTimeField(null=True)
+    last_error = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    done_at = DateTimeField(null=True)
+
+
+class Lease(BaseModel):
+    """A named lock held until ``expires_at`` (the single scheduler holds one)."""
+
+    name = CharField(primary_key=True)
+    holder = CharField()
+    expires_at = DateTimeField()
+    last_tick = DateTimeField(null=True)

@@ -1,0 +1,67 @@
+"""Tandem's web app: the coordinator's page and the inbound HTTP endpoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+
+from models import db, init_db
+from workers import settings as settings_mod
+
+csrf = CSRFProtect()
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure an instance of the Flask application."""
+    app = Flask(__name__, template_folder=str(TEMPLATE_DIR))
+    environ = dict(os.environ)
+    if test_config:
+        environ.update({k: str(v) for k, v in test_config.items() if k.isupper()})
+    settings = settings_mod.configure(settings_mod.load_settings(environ))
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key,
+        TANDEM=settings,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12),
+        MAX_CONTENT_LENGTH=settings.max_inbound_bytes + 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.config.from_prefixed_env("FLASK")
+    if test_config:
+        app.config.update(test_config)
+
+    if getattr(db.obj, "tandem_url", None) != settings.database_url:
+        init_db(settings.database_url)
+    csrf.init_app(app)
+
+    @app.before_request
+    def _open_db() -> None:
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close_db(exc: BaseException | None) -> None:
+        if not db.is_closed():
+            db.close()
+
+    from web import auth, cli, errors, programmes
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(programmes.bp)
+    app.add_url_rule("/", endpoint="index", view_func=programmes.index)
+
+    @app.context_processor
+    def _nav() -> dict:
+        # Blueprints add (label, endpoint) pairs to NAV_LINKS when they are registered.
+        return {"nav_links": app.config.get("NAV_LINKS", [])}
+
+    errors.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,115 @@
+"""Due work stored as rows: schedule it idempotently, run it once via its handler."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+import dramatiq
+from peewee import IntegrityError
+
+from models import Job, clock, db
+
+logger = logging.getLogger(__name__)
+
+#: How long a running job belongs to one worker before the scheduler hands it on.
+LEASE = dt.timedelta(minutes=10)
+
+#: A job that fails this many times stops being retried and is shown as failed.
+MAX_ATTEMPTS = 5
+
+#: Handlers by job kind; a handler takes the job's payload dict.
+HANDLERS: dict[str, Callable[[dict], None]] = {}
+
+
+class UnknownJobKind(KeyError):
+    """A job row names a handler nobody registered."""
+
+
+def handler(kind: str) -> Callable[[Callable[[dict], None]], Callable[[dict], None]]:
+    """Register the decorated function as the handler for jobs of ``kind``."""
+
+    def register(func: Callable[[dict], None]) -> Callable[[dict], None]:
+        HANDLERS[kind] = func
+        return func
+
+    return register
+
+
+def schedule(kind: str, key: str, run_at: dt.datetime, **payload) -> Job:
+    """Create the job ``key`` due at ``run_at`` unless it exists; return the row."""
+    existing = Job.get_or_none(Job.key == key)
+    if existing is not None:
+        return existing
+    try:
+        with db.atomic():
+            return Job.create(kind=kind, key=key, run_at=run_at, payload=payload)
+    except IntegrityError:
+        return Job.get(Job.key == key)
+
+
+def reschedule(key: str, run_at: dt.datetime) -> int:
+    """Move a pending job to a new time; returns the number of rows changed."""
+    return (
+        Job.update(run_at=run_at, enqueued_at=None)
+        .where((Job.key == key) & (Job.status == "pending"))
+        .execute()
+    )
+
+
+def cancel(key_prefix: str) -> int:
+    """Cancel pending jobs whose key starts with ``key_prefix``."""
+    return (
+        Job.update(status="cancelled")
+        .where(Job.key.startswith(key_prefix) & (Job.status == "pending"))
+        .execute()
+    )
+
+
+def claim(job_id: int) -> Job | None:
+    """Take a due job for this worker, or None if it is done or held by another."""
+    now = clock.now()
+    updated = (
+        Job.update(status="running", lease_until=now + LEASE, attempts=Job.attempts + 1)
+        .where(
+            (Job.id == job_id)
+            & (Job.run_at <= now)
+            & ((Job.status == "pending") | ((Job.status == "running") & (Job.lease_until < now)))
+        )
+        .execute()
+    )
+    return Job.get_by_id(job_id) if updated == 1 else None
+
+
+def run(job_id: int) -> str:
+    """Run one due job through its handler; safe to call twice. Returns what happened."""
+    job = claim(job_id)
+    if job is None:
+        return "skipped"
+    func = HANDLERS.get(job.kind)
+    try:
+        if func is None:
+            raise UnknownJobKind(job.kind)
+        func(job.payload)
+    except Exception as exc:
+        failed = job.attempts >= MAX_ATTEMPTS
+        Job.update(
+            status="failed" if failed else "pending",
+            lease_until=None,
+            enqueued_at=None,
+            run_at=clock.now() + dt.timedelta(minutes=2**job.attempts),
+            last_error=f"{type(exc).__name__}: {exc}",
+        ).where(Job.id == job.id).execute()
+        logger.exception("job %s (%s) failed", job.id, job.kind)
+        return "failed"
+    Job.update(status="done", done_at=clock.now(), lease_until=None).where(
+        Job.id == job.id
+    ).execute()
+    return "done"
+
+
+@dramatiq.actor(queue_name="jobs", max_retries=0, time_limit=300_000)
+def run_job(job_id: int) -> None:
+    """Run one due job."""
+    run(job_id)

@@ -1,0 +1,96 @@
+"""Render Tandem's emails from templates; no caller builds MIME by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from functools import lru_cache
+from pathlib import Path
+
+import css_inline
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from models import clock
+
+#: Where the Jinja2 templates live (shared with the web app).
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def jinja_env() -> Environment:
+    """Return the plain Jinja2 environment workers render emails with."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+@lru_cache(maxsize=1)
+def _inliner() -> css_inline.CSSInliner:
+    return css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+
+
+def render(name: str, ctx: dict) -> tuple[str, str, str]:
+    """Render the subject, text body and inlined HTML body of email ``name``."""
+    env = jinja_env()
+    subject = env.get_template(f"email/{name}-subject.txt").render(ctx)
+    text = env.get_template(f"email/{name}-body.txt").render(ctx)
+    html = env.get_template(f"email/{name}-body.html").render(ctx)
+    return " ".join(subject.split()), text, _inliner().inline(html)
+
+
+def calendar_part(ics: str, method: str) -> EmailMessage:
+    """Return a ``text/calendar`` part whose ``method=`` matches the iCalendar METHOD."""
+    part = EmailMessage()
+    part.set_content(ics, subtype="calendar", charset="utf-8")
+    part.set_param("method", method)
+    return part
+
+
+def make_message(
+    name: str,
+    to: str,
+    ctx: dict,
+    *,
+    mail_from: str,
+    message_id: str,
+    reply_to: str = "",
+    in_reply_to: str = "",
+    calendar: str | None = None,
+    calendar_method: str = "",
+    to_name: str = "",
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    """Build the complete email ``name`` to ``to``: text and HTML, and a calendar part if given."""
+    subject, text, html = render(name, ctx)
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = mail_from
+    msg["To"] = formataddr((to_name, to)) if to_name else to
+    msg["Date"] = format_datetime(clock.now().replace(tzinfo=dt.UTC))
+    msg["Message-ID"] = message_id
+    if reply_to:
+        msg["Reply-To"] = formataddr((parseaddr(mail_from)[0], reply_to))
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
+    # Auto-responders should stay quiet, and nobody should mistake us for a person.
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+    for key, value in (headers or {}).items():
+        msg[key] = value
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    if calendar:
+        msg.attach(calendar_part(calendar, calendar_method))
+        msg.make_mixed()
+        msg.add_attachment(
+            calendar.encode(), maintype="application", subtype="ics", filename="invite.ics"
+        )
+    return msg

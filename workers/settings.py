@@ -1,0 +1,170 @@
+"""Tandem's settings, read from the environment by the entry points and checked loudly."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ConfigError(ValueError):
+    """A setting has a value Tandem cannot use; the message names the variable."""
+
+
+#: Every variable with its default; ``.env.example`` documents the same list.
+DEFAULTS = {
+    "DATABASE_URL": "sqlite:///var/tandem.db",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "SMTP_URL": "smtp://127.0.0.1:1025",
+    "MAIL_FROM": "Tandem <tandem@tandem.localhost>",
+    "REPLY_DOMAIN": "tandem.localhost",
+    "SECRET_KEY": "dev-insecure-change-me",
+    "BASE_URL": "http://127.0.0.1:5000",
+    "DEFAULT_TIMEZONE": "UTC",
+    "MAILIN_HOST": "127.0.0.1",
+    "MAILIN_PORT": "2525",
+    "MAX_INBOUND_BYTES": str(25 * 1024 * 1024),
+    "INBOUND_HTTP_SECRET": "",
+    "IMAP_URL": "",
+    "DEV_MAILBOX": "0",
+    "SUMMARY_WITHIN_HOURS": "24",
+    "SCHEDULER_INTERVAL": "5",
+    "REPLY_TOKEN_DAYS": "60",
+    "TRUSTED_AUTHSERV_IDS": "",
+}
+
+SMTP_SCHEMES = ("smtp", "smtps", "smtp+starttls")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Checked configuration shared by the web app, the workers and the commands."""
+
+    database_url: str
+    redis_url: str
+    smtp_url: str
+    mail_from: str
+    reply_domain: str
+    secret_key: str
+    base_url: str
+    default_timezone: str
+    mailin_host: str
+    mailin_port: int
+    max_inbound_bytes: int
+    inbound_http_secret: str
+    imap_url: str
+    dev_mailbox: bool
+    summary_within_hours: int
+    scheduler_interval: float
+    reply_token_days: int
+    trusted_authserv_ids: tuple[str, ...]
+
+
+def _int(name: str, value: str, minimum: int = 0) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+    if number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {number}")
+    return number
+
+
+def _float(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{name} must be positive, got {value!r}")
+    return number
+
+
+def _bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name} must be a boolean (1/0, true/false), got {value!r}")
+
+
+def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
+    scheme = urlsplit(value).scheme
+    if scheme not in schemes:
+        raise ConfigError(f"{name} must start with one of {', '.join(schemes)}://, got {value!r}")
+    return value
+
+
+def _check_timezone(name: str, value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name} is not a known time zone: {value!r}") from None
+    return value
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and check every setting from ``environ`` (default: the process environment)."""
+    env = dict(DEFAULTS)
+    source = os.environ if environ is None else environ
+    env.update({k: v for k, v in source.items() if k in DEFAULTS})
+    values = {
+        "database_url": _url(
+            "DATABASE_URL", env["DATABASE_URL"], ("sqlite", "postgresql", "postgres")
+        ),
+        "redis_url": _url("REDIS_URL", env["REDIS_URL"], ("redis", "rediss", "unix")),
+        "smtp_url": _url("SMTP_URL", env["SMTP_URL"], SMTP_SCHEMES),
+        "mail_from": env["MAIL_FROM"],
+        "reply_domain": env["REPLY_DOMAIN"].strip().lower(),
+        "secret_key": env["SECRET_KEY"],
+        "base_url": _url("BASE_URL", env["BASE_URL"], ("http", "https")).rstrip("/"),
+        "default_timezone": _check_timezone("DEFAULT_TIMEZONE", env["DEFAULT_TIMEZONE"]),
+        "mailin_host": env["MAILIN_HOST"],
+        "mailin_port": _int("MAILIN_PORT", env["MAILIN_PORT"], 1),
+        "max_inbound_bytes": _int("MAX_INBOUND_BYTES", env["MAX_INBOUND_BYTES"], 1024),
+        "inbound_http_secret": env["INBOUND_HTTP_SECRET"],
+        "imap_url": env["IMAP_URL"]
+        and _url("IMAP_URL", env["IMAP_URL"], ("imap", "imaps", "imap+starttls")),
+        "dev_mailbox": _bool("DEV_MAILBOX", env["DEV_MAILBOX"]),
+        "summary_within_hours": _int("SUMMARY_WITHIN_HOURS", env["SUMMARY_WITHIN_HOURS"], 1),
+        "scheduler_interval": _float("SCHEDULER_INTERVAL", env["SCHEDULER_INTERVAL"]),
+        "reply_token_days": _int("REPLY_TOKEN_DAYS", env["REPLY_TOKEN_DAYS"], 1),
+        "trusted_authserv_ids": tuple(
+            s.strip().lower() for s in env["TRUSTED_AUTHSERV_IDS"].split(",") if s.strip()
+        ),
+    }
+    if "@" not in values["mail_from"]:
+        raise ConfigError(f"MAIL_FROM must contain an email address, got {env['MAIL_FROM']!r}")
+    if not values["reply_domain"] or "." not in values["reply_domain"]:
+        raise ConfigError(f"REPLY_DOMAIN must be a domain name, got {env['REPLY_DOMAIN']!r}")
+    if not values["secret_key"]:
+        raise ConfigError("SECRET_KEY must not be empty")
+    return Settings(**values)
+
+
+_current: Settings | None = None
+
+
+def configure(settings: Settings) -> Settings:
+    """Make ``settings`` the ones the plain functions read (called by the entry points)."""
+    global _current
+    _current = settings
+    return settings
+
+
+def current() -> Settings | None:
+    """Return the configured settings, or None before any entry point configured them."""
+    return _current
+
+
+def get() -> Settings:
+    """Return the configured settings, reading the environment if nothing configured them."""
+    return _current if _current is not None else configure(load_settings())
+
+
+def setting_names() -> list[str]:
+    """Return the environment variable names, for documentation and checks."""
+    return [f.name.upper() for f in fields(Settings)]
