@@ -4,8 +4,9 @@ from models.action import ActionItem, ActionItemUpdate
 from models.audit import AuditEvent
 from models.base import BaseModel, JSONField, connect_url, db, init_db
 from models.cycle import Cycle, Metric, MetricValue, Participant, Report, Rsvp, Session
+from models.devmail import CaughtMail
 from models.jobs import Job, Lease
-from models.mail import InboundMessage, OutboundEmail, Rejection
+from models.mail import ImapCursor, InboundMessage, OutboundEmail, Rejection
 from models.mentoring import Goal, GroupMember, MentoringGroup, MentorProfile
 from models.people import EmailAlias, LoginAttempt, Person, User
 from models.programme import Membership, Programme
@@ -31,6 +32,7 @@ ALL_MODELS = [
     OutboundEmail,
     InboundMessage,
     Rejection,
+    ImapCursor,
     AuditEvent,
     Job,
     Lease,
@@ -40,6 +42,7 @@ ALL_MODELS = [
     Goal,
     Assignment,
     Submission,
+    CaughtMail,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + [

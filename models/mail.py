@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from peewee import (
+    BigIntegerField,
     BlobField,
     CharField,
     DateTimeField,
@@ -53,6 +54,10 @@ class OutboundEmail(BaseModel):
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
 
+    class Meta:
+        # Workers claim due rows by status and time (schema migration 2).
+        indexes = ((("status", "next_attempt_at"), False),)
+
 
 class InboundMessage(BaseModel):
     """A raw message as received, stored before anything reads it."""
@@ -81,6 +86,10 @@ class InboundMessage(BaseModel):
     received_at = DateTimeField(default=utcnow)
     processed_at = DateTimeField(null=True)
 
+    class Meta:
+        # Workers claim due rows by status and time (schema migration 2).
+        indexes = ((("status", "next_attempt_at"), False),)
+
 
 class Rejection(BaseModel):
     """A rejection email sent for one sender and reason on one day (at most one)."""
@@ -91,3 +100,12 @@ class Rejection(BaseModel):
 
     class Meta:
         indexes = ((("email", "reason", "day"), True),)
+
+
+class ImapCursor(BaseModel):
+    """How far IMAP polling of one mailbox got: its UIDVALIDITY and the last UID taken."""
+
+    mailbox = CharField(unique=True)  # user@host:port/MAILBOX, never the password
+    uidvalidity = BigIntegerField(default=0)
+    last_uid = BigIntegerField(default=0)
+    updated_at = DateTimeField(default=utcnow)

@@ -1,4 +1,9 @@
-"""Schema versions: create a new database, or upgrade an existing one in place."""
+"""Schema versions: create a new database, or upgrade an existing one in place.
+
+Version 1 is the schema as first released. A new model is a new table, which ``migrate()``
+creates by itself; a change to an existing table (a column, an index) needs a step appended
+to ``MIGRATIONS`` with ``up`` and ``down``, and the model changed to match.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from dataclasses import dataclass
 from peewee import CharField, IntegerField, Model
 from playhouse.migrate import SchemaMigrator
 
-from models import ALL_MODELS
+from models import ALL_MODELS, InboundMessage, OutboundEmail, Person
 from models.base import db
 
 
@@ -33,8 +38,33 @@ class Migration:
     down: Callable[[SchemaMigrator], None]
 
 
+#: The columns the delivery and inbound workers claim due rows by.
+DUE_COLUMNS = ("status", "next_attempt_at")
+
+
+def _due_index(model) -> str:
+    return "_".join((model._meta.table_name, *DUE_COLUMNS))
+
+
+def _add_due_indexes(migrator: SchemaMigrator) -> None:
+    for model in (OutboundEmail, InboundMessage):
+        migrator.add_index(model._meta.table_name, DUE_COLUMNS, False).run()
+
+
+def _drop_due_indexes(migrator: SchemaMigrator) -> None:
+    for model in (OutboundEmail, InboundMessage):
+        migrator.drop_index(model._meta.table_name, _due_index(model)).run()
+
+
 #: Every schema step after version 1 (the tables as first released), oldest first.
-MIGRATIONS: list[Migration] = []
+MIGRATIONS: list[Migration] = [
+    Migration(
+        version=2,
+        note="index outbox and inbound rows by (status, next_attempt_at)",
+        up=_add_due_indexes,
+        down=_drop_due_indexes,
+    ),
+]
 
 
 def latest_version() -> int:
@@ -45,9 +75,10 @@ def latest_version() -> int:
 def current_version() -> int | None:
     """Return the database's schema version, or None when it has no Tandem tables."""
     if not SchemaVersion.table_exists():
-        return None
+        # Tables made before versions were recorded are the first release's.
+        return 1 if Person.table_exists() else None
     row = SchemaVersion.select().order_by(SchemaVersion.version.desc()).first()
-    return row.version if row else None
+    return row.version if row else 1
 
 
 def migrate() -> list[int]:
@@ -56,7 +87,7 @@ def migrate() -> list[int]:
         version = current_version()
         if version is None:
             db.create_tables([*ALL_MODELS, SchemaVersion])
-            SchemaVersion.create(version=latest_version(), note="created")
+            _record(latest_version(), "created")
             return [latest_version()]
         migrator = SchemaMigrator.from_database(db.obj)
         applied = []
@@ -64,6 +95,13 @@ def migrate() -> list[int]:
             if step.version > version:
                 step.up(migrator)
                 applied.append(step.version)
-        if applied:
-            SchemaVersion.update(version=applied[-1], note=MIGRATIONS[-1].note).execute()
+        # Tables of models added since (new tables, not changed ones) need no step.
+        db.create_tables([*ALL_MODELS, SchemaVersion], safe=True)
+        if applied or not SchemaVersion.select().exists():
+            _record(applied[-1] if applied else version, MIGRATIONS[-1].note if applied else "")
         return applied
+
+
+def _record(version: int, note: str) -> None:
+    SchemaVersion.delete().execute()
+    SchemaVersion.create(version=version, note=note)

@@ -196,3 +196,16 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def mailin(db):
+    """The inbound SMTP listener on a free port, storing into the test database."""
+    from workers import mailin as mailin_mod
+    from workers import settings as settings_mod
+
+    controller = mailin_mod.make_controller(settings_mod.get(), "127.0.0.1", services.free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+    controller.handler.executor.shutdown(wait=True)

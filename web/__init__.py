@@ -51,10 +51,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not db.is_closed():
             db.close()
 
-    from web import auth, cli, errors, programmes
+    from web import auth, cli, devmail, errors, inbound, programmes, quarantine
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(programmes.bp)
+    from web import cycles
+
+    app.register_blueprint(cycles.bp)
     app.add_url_rule("/", endpoint="index", view_func=programmes.index)
 
     @app.context_processor
@@ -62,6 +65,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Blueprints add (label, endpoint) pairs to NAV_LINKS when they are registered.
         return {"nav_links": app.config.get("NAV_LINKS", [])}
 
+    devmail.init_app(app)
+    inbound.init_app(app)
+    quarantine.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     return app

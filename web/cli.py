@@ -39,7 +39,50 @@ def scheduler_command() -> None:
     run_forever(current_app.config["TANDEM"].scheduler_interval)
 
 
+@click.command("catcher")
+def catcher_command() -> None:
+    """Run the dev mail catcher: an SMTP server whose mail the dev mailbox shows."""
+    from workers.catcher import serve_forever
+
+    settings = current_app.config["TANDEM"]
+    click.echo(f"Dev mail catcher listening on 127.0.0.1:{settings.dev_smtp_port}.")
+    serve_forever(settings.dev_smtp_port, size_limit=settings.max_inbound_bytes)
+
+
+@click.command("demo")
+@click.option("--password-file", default="var/demo-coordinator-password", show_default=True)
+def demo_command(password_file: str) -> None:
+    """Load the demo programmes (only once) and print the demo coordinator's login."""
+    from pathlib import Path
+
+    from workers import demo
+
+    email, password = demo.ensure_coordinator(Path(password_file))
+    loaded = demo.load()
+    click.echo("Demo data loaded." if loaded else "Demo data already there.")
+    click.echo(f"Coordinator login: {email} / {password}")
+
+
+@click.command("mail-parse")
+@click.argument("files", nargs=-1, required=True)
+def mail_parse_command(files: tuple[str, ...]) -> None:
+    """Print how Tandem reads each message file, one JSON line per file; applies nothing."""
+    from workers.explain import explain_files
+
+    for line in explain_files(files):
+        click.echo(line)
+
+
 def init_app(app: Flask) -> None:
     """Register the commands with the app."""
-    for command in (init_db_command, create_user_command, scheduler_command):
+    for command in (init_db_command, create_user_command, scheduler_command, catcher_command):
+        app.cli.add_command(command)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(mail_parse_command)
+    from web.cycles import cycle_cli
+
+    app.cli.add_command(cycle_cli)
+    from web.inbound import COMMANDS as INBOUND_COMMANDS
+
+    for command in INBOUND_COMMANDS:
         app.cli.add_command(command)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
-from peewee import fn
+from peewee import JOIN, fn
 
 from models import Cycle, Membership, Programme
 from web.auth import login_required
@@ -19,7 +19,7 @@ def index():
             Programme,
             fn.COUNT(Membership.id.distinct()).alias("member_count"),
         )
-        .join(Membership, on=(Membership.programme == Programme.id), join_type="LEFT OUTER")
+        .join(Membership, on=(Membership.programme == Programme.id), join_type=JOIN.LEFT_OUTER)
         .group_by(Programme.id)
         .order_by(Programme.name)
     )

@@ -18,11 +18,15 @@ from workers.dbmiddleware import DatabaseMiddleware
 
 _settings = settings_mod.get()
 
-#: A worker that stops heartbeating for this long has its messages requeued (ms).
+#: A worker silent this long is dead and its unacknowledged messages go back to the queue
+#: (ms). Every fetch and ack heartbeats, and each queue's consumer fetches about once a second
+#: while idle, so a live worker stays well inside it; Dramatiq's default is a minute. A message
+#: handed out twice is harmless: actors claim their row in the database first.
 HEARTBEAT_TIMEOUT = 15_000
 
-#: Chance, per million broker commands, of running queue maintenance (requeueing the
-#: messages of dead workers); Dramatiq's default of 1,000 can leave them stranded for minutes.
+#: Chance, per million broker commands, that one runs queue maintenance (the pass that requeues
+#: a dead worker's messages). Dramatiq's default of 1,000 left messages stranded for over seven
+#: minutes; an idle worker sends several commands a second, so 20,000 means seconds.
 MAINTENANCE_CHANCE = 20_000
 
 broker = RedisBroker(
@@ -41,4 +45,4 @@ broker = RedisBroker(
 )
 dramatiq.set_broker(broker)
 
-from workers import delivery, jobs, scheduler  # noqa: E402,F401  (registers the actors)
+from workers import delivery, followup, inbound, jobs, scheduler  # noqa: E402,F401  (registers the actors)

@@ -6,9 +6,12 @@ import datetime as dt
 import email.policy
 import logging
 import smtplib
+from email.message import EmailMessage
 from email.utils import parseaddr
 
 import dramatiq
+import jinja2
+from peewee import JOIN, PostgresqlDatabase
 
 from models import AuditEvent, OutboundEmail, Person, clock, db
 from workers import settings as settings_mod
@@ -18,14 +21,14 @@ from workers.tokens import make_bounce_address
 
 logger = logging.getLogger(__name__)
 
-#: How long a claimed row belongs to one worker before the scheduler may hand it to another.
-LEASE = dt.timedelta(seconds=120)
-
 #: Backoff after a temporary failure, by attempt number (the last one repeats).
 BACKOFF = [dt.timedelta(seconds=s) for s in (30, 120, 600, 1800, 3600)]
 
-#: After this many attempts a temporarily failing email is given up on.
+#: After this many attempts an email is given up on (temporary failures or crashed workers).
 MAX_ATTEMPTS = 12
+
+#: A queued row may be claimed this early, so hosts whose clocks differ slightly agree.
+CLOCK_SLACK = dt.timedelta(seconds=5)
 
 
 class DeliveryError(Exception):
@@ -37,27 +40,41 @@ class TemporaryFailure(DeliveryError):
 
 
 class PermanentFailure(DeliveryError):
-    """The relay refused the email for good (5xx)."""
+    """The relay refused the email for good (5xx); ``blames_recipient`` when the address is bad."""
+
+    def __init__(self, detail: str, blames_recipient: bool = True) -> None:
+        super().__init__(detail)
+        self.blames_recipient = blames_recipient
+
+
+def lease() -> dt.timedelta:
+    """Return how long a claimed row belongs to one worker (``DELIVERY_LEASE_SECONDS``)."""
+    return dt.timedelta(seconds=settings_mod.get().delivery_lease_seconds)
 
 
 def claim(email_id: int) -> OutboundEmail | None:
-    """Take the row for this worker, or return None if it is sent or another worker has it."""
+    """Take the row for this worker, or return None if it is done, not due, or held by another."""
     now = clock.now()
-    query = OutboundEmail.update(
-        status="sending", lease_until=now + LEASE, attempts=OutboundEmail.attempts + 1
-    ).where(
-        (OutboundEmail.id == email_id)
-        & (
-            (OutboundEmail.status == "queued")
-            | ((OutboundEmail.status == "sending") & (OutboundEmail.lease_until < now))
+    due = (OutboundEmail.status == "queued") & (OutboundEmail.next_attempt_at <= now + CLOCK_SLACK)
+    stalled = (OutboundEmail.status == "sending") & (OutboundEmail.lease_until < now)
+    updated = (
+        OutboundEmail.update(
+            status="sending", lease_until=now + lease(), attempts=OutboundEmail.attempts + 1
         )
+        .where((OutboundEmail.id == email_id) & (due | stalled))
+        .execute()
     )
-    if query.execute() != 1:
+    if updated != 1:
         return None
-    return OutboundEmail.get_by_id(email_id)
+    return (
+        OutboundEmail.select(OutboundEmail, Person)
+        .join(Person, JOIN.LEFT_OUTER)
+        .where(OutboundEmail.id == email_id)
+        .get()
+    )
 
 
-def build(row: OutboundEmail):
+def build(row: OutboundEmail) -> EmailMessage:
     """Render the email a row describes into a message ready to send."""
     settings = settings_mod.get()
     return make_message(
@@ -74,53 +91,85 @@ def build(row: OutboundEmail):
     )
 
 
-def transmit(row: OutboundEmail, message) -> None:
+def transmit(row: OutboundEmail, message: EmailMessage) -> None:
     """Send one message over this thread's SMTP connection, classifying any failure."""
     settings = settings_mod.get()
     envelope_from = make_bounce_address(settings.secret_key, settings.reply_domain, row.id)
     # CRLF line endings: strict servers reject the bare LF of the default policy.
     data = message.as_bytes(policy=email.policy.SMTP)
     try:
-        conn = smtp.connection(settings.smtp_url)
-        conn.sendmail(envelope_from, [row.to_addr], data)
+        _send(envelope_from, row.to_addr, data, settings)
+    except smtplib.SMTPAuthenticationError as exc:
+        # Our credentials are wrong, not the email: keep it until someone fixes SMTP_URL.
+        smtp.discard()
+        logger.error("SMTP login refused: %s %s", exc.smtp_code, exc.smtp_error)
+        raise TemporaryFailure(_detail(exc.smtp_code, exc.smtp_error)) from exc
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))
-        _raise_for(code, text)
+        _raise_for(code, text, blames_recipient=True)
+    except smtplib.SMTPSenderRefused as exc:
+        _raise_for(exc.smtp_code, exc.smtp_error, blames_recipient=False)
+    except smtplib.SMTPConnectError as exc:
+        smtp.discard()
+        raise TemporaryFailure(_detail(exc.smtp_code, exc.smtp_error)) from exc
     except smtplib.SMTPResponseException as exc:
         smtp.discard()
-        _raise_for(exc.smtp_code, exc.smtp_error)
+        _raise_for(exc.smtp_code, exc.smtp_error, blames_recipient=True)
     except (smtplib.SMTPException, OSError) as exc:
         smtp.discard()
         raise TemporaryFailure(str(exc) or type(exc).__name__) from exc
 
 
-def _raise_for(code: int, text: bytes | str) -> None:
-    detail = f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+def _send(envelope_from: str, to_addr: str, data: bytes, settings) -> None:
+    conn, reused = smtp.connection(settings.smtp_url, settings.smtp_ca_file)
+    try:
+        conn.sendmail(envelope_from, [to_addr], data)
+    except smtplib.SMTPServerDisconnected:
+        if not reused:
+            raise
+        # The relay closed an idle connection before we spoke; nothing was sent on it.
+        smtp.discard()
+        conn, _ = smtp.connection(settings.smtp_url, settings.smtp_ca_file)
+        conn.sendmail(envelope_from, [to_addr], data)
+
+
+def _detail(code: int, text: bytes | str) -> str:
+    return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+
+
+def _raise_for(code: int, text: bytes | str, *, blames_recipient: bool) -> None:
     if 500 <= code < 600:
-        raise PermanentFailure(detail)
-    raise TemporaryFailure(detail)
+        raise PermanentFailure(_detail(code, text), blames_recipient=blames_recipient)
+    raise TemporaryFailure(_detail(code, text))
 
 
 def mark_sent(row: OutboundEmail) -> None:
-    """Record a successful send, as soon as the relay said yes."""
-    OutboundEmail.update(status="sent", sent_at=clock.now(), lease_until=None, last_error="").where(
-        OutboundEmail.id == row.id
-    ).execute()
+    """Record a successful send in one short statement, as soon as the relay said yes."""
+    query = OutboundEmail.update(
+        status="sent", sent_at=clock.now(), lease_until=None, last_error=""
+    ).where(OutboundEmail.id == row.id)
+    if isinstance(db.obj, PostgresqlDatabase):
+        with db.atomic():
+            # Only the server's memory must hold it: killing a worker does not lose that.
+            db.execute_sql("SET LOCAL synchronous_commit TO OFF")
+            query.execute()
+    else:
+        query.execute()
 
 
 def mark_failed(row: OutboundEmail, error: PermanentFailure) -> None:
-    """Give up on a row and flag the address as failing."""
+    """Give up on a row and, when the address is to blame, flag the person as hard-bounced."""
     with db.atomic():
         OutboundEmail.update(status="failed", lease_until=None, last_error=str(error)).where(
             OutboundEmail.id == row.id
         ).execute()
-        if row.person_id:
+        if row.person_id and error.blames_recipient:
             Person.update(bounce_state="hard").where(Person.id == row.person_id).execute()
         AuditEvent.record("email.failed", row, error=str(error))
 
 
 def release(row: OutboundEmail, error: TemporaryFailure) -> dt.timedelta:
-    """Put a row back in the queue with backoff and return the delay."""
+    """Put a row back in the queue with backoff (the scheduler picks it up) and return the delay."""
     delay = BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
     status = "queued" if row.attempts < MAX_ATTEMPTS else "failed"
     OutboundEmail.update(
@@ -132,17 +181,38 @@ def release(row: OutboundEmail, error: TemporaryFailure) -> dt.timedelta:
     return delay
 
 
+def _refusal(row: OutboundEmail) -> PermanentFailure | None:
+    """Return why a claimed row must not be sent at all, or None when it may go."""
+    if row.attempts > MAX_ATTEMPTS:
+        return PermanentFailure(f"gave up after {MAX_ATTEMPTS} attempts", blames_recipient=False)
+    if row.person_id and row.person.bounce_state == "hard":
+        recipient = parseaddr(row.to_addr)[1]
+        return PermanentFailure(f"not sent: {recipient} is hard-bounced")
+    return None
+
+
 def deliver(email_id: int) -> str:
-    """Deliver one outbox row; safe to call twice. Returns what happened."""
+    """Deliver one outbox row; safe to call twice. Returns what happened.
+
+    1. Claim the row with a conditional update (another worker's claim wins).
+    2. Refuse rows for hard-bounced people, or that crashed workers too often.
+    3. Render and send; mark sent right after the relay's 250.
+    4. On 5xx mark it failed; on 4xx or a network error release it with backoff.
+    """
     row = claim(email_id)
     if row is None:
         return "skipped"
-    recipient = parseaddr(row.to_addr)[1]
-    if row.person_id and row.person.bounce_state == "hard":
-        mark_failed(row, PermanentFailure(f"{recipient} is hard-bounced"))
+    refusal = _refusal(row)
+    if refusal is not None:
+        mark_failed(row, refusal)
         return "failed"
     try:
-        transmit(row, build(row))
+        message = build(row)
+    except jinja2.TemplateError as exc:
+        mark_failed(row, PermanentFailure(f"cannot render: {exc!r}", blames_recipient=False))
+        return "failed"
+    try:
+        transmit(row, message)
     except PermanentFailure as exc:
         mark_failed(row, exc)
         return "failed"

@@ -6,6 +6,7 @@ import datetime as dt
 import email.policy
 import hashlib
 import logging
+import re
 from email.parser import BytesHeaderParser
 
 import dramatiq
@@ -19,6 +20,35 @@ logger = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=5)
 
 
+#: Header fields of which a message must have at least one to be taken as mail.
+MAIL_HEADERS = ("from", "to", "subject", "message-id", "date", "received", "return-path")
+
+#: A header field line: a name of printable characters, then a colon (RFC 5322 2.2).
+FIELD_RE = re.compile(rb"^[!-9;-~]+[ \t]*:")
+
+
+class NotMailError(ValueError):
+    """The bytes given as a message are empty or do not start with mail headers."""
+
+
+def looks_like_mail(raw: bytes) -> bool:
+    """Tell whether ``raw`` starts with header fields, one of them a usual mail header."""
+    stripped = raw.lstrip(b"\r\n")
+    if not stripped.strip() or not FIELD_RE.match(stripped):
+        return False
+    names = {k.lower() for k in _headers(stripped).keys()}
+    return bool(names.intersection(MAIL_HEADERS))
+
+
+def _headers(raw: bytes):
+    return BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+
+
+def _header(headers, name: str, limit: int) -> str:
+    text = " ".join(str(headers.get(name) or "").split())
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:limit]
+
+
 def store_raw(
     raw: bytes, channel: str, mail_from: str = "", rcpt_to: list[str] | None = None
 ) -> tuple[InboundMessage, bool]:
@@ -27,12 +57,13 @@ def store_raw(
     existing = InboundMessage.get_or_none(InboundMessage.sha256 == digest)
     if existing is not None:
         return existing, False
-    headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
-    message_id = str(headers.get("Message-ID") or "").strip()[:250]
+    headers = _headers(raw)
+    message_id = _header(headers, "Message-ID", 250)
     if message_id:
         same = InboundMessage.get_or_none(InboundMessage.message_id == message_id)
         if same is not None:
             return same, False
+    envelope = ",".join(rcpt_to or [])
     try:
         with db.atomic():
             row = InboundMessage.create(
@@ -40,13 +71,38 @@ def store_raw(
                 sha256=digest,
                 message_id=message_id,
                 channel=channel,
-                mail_from=mail_from[:250],
-                rcpt_to=",".join(rcpt_to or [])[:2000],
-                subject=str(headers.get("Subject") or "")[:500],
+                mail_from=_clean(mail_from, 250),
+                rcpt_to=_clean(envelope, 2000),
+                subject=_header(headers, "Subject", 500),
             )
     except IntegrityError:
         return InboundMessage.get(InboundMessage.sha256 == digest), False
     return row, True
+
+
+def _clean(text: str, limit: int) -> str:
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:limit]
+
+
+def enqueue(row: InboundMessage) -> bool:
+    """Ask a worker to process a stored message; the scheduler retries if the broker is away."""
+    if row.status != "received":
+        return False
+    try:
+        process_inbound.send(row.id)
+    except Exception:  # any broker failure: the row is safe, the scheduler will find it
+        logger.warning("could not enqueue inbound message %s; the scheduler will", row.id)
+        return False
+    return True
+
+
+def receive(
+    raw: bytes, channel: str, mail_from: str = "", rcpt_to: list[str] | None = None
+) -> tuple[InboundMessage, bool]:
+    """Store a message (the one step that must succeed), then enqueue it for processing."""
+    row, new = store_raw(raw, channel, mail_from, rcpt_to)
+    enqueue(row)
+    return row, new
 
 
 def claim(message_id: int) -> InboundMessage | None:

@@ -9,8 +9,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from models import OutboundEmail, Person, db
+from models import OutboundEmail, Person, clock, db
 from workers import settings as settings_mod
+from workers.scheduler import REENQUEUE_AFTER
 from workers.tokens import make_reply_address
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ def queue_email(
         calendar_method=calendar_method,
         object_type=about[0] if about else "",
         object_id=about[1] if about else None,
+        # Enqueued after commit: the scheduler leaves it to that message for a while.
+        lease_until=clock.now() + REENQUEUE_AFTER if _pending.get() is not None else None,
     )
     pending = _pending.get()
     if pending is not None:
@@ -80,12 +83,20 @@ def enqueue_delivery(email_ids: list[int]) -> None:
     """Ask the workers to deliver these emails; the scheduler catches any the broker loses."""
     from workers.delivery import deliver_email
 
-    for email_id in email_ids:
+    for done, email_id in enumerate(email_ids):
         try:
             deliver_email.send(email_id)
-        except Exception:  # the broker is down: the scheduler will find the row
+        except Exception:  # any broker's error: the scheduler finds the rows on its next pass
             logger.warning("could not enqueue email %s; the scheduler will retry", email_id)
+            hand_to_scheduler(email_ids[done:])
             return
+
+
+def hand_to_scheduler(email_ids: list[int]) -> None:
+    """Let the scheduler's next pass enqueue these queued emails."""
+    OutboundEmail.update(lease_until=None).where(
+        OutboundEmail.id.in_(email_ids) & (OutboundEmail.status == "queued")
+    ).execute()
 
 
 @contextmanager

@@ -1,54 +1,219 @@
-"""Read a stored inbound message and apply it (minimal: link replies to what they answer)."""
+"""Read one stored inbound message and act on it, shaped like Discourse's receiver.
+
+Guard checks raise a named ``InboundError``; the class name becomes the quarantine reason
+and ``workers.rejections`` decides, in one place, whether the sender hears about it.
+"""
 
 from __future__ import annotations
 
-import email
 import email.policy
-from email.utils import getaddresses, parseaddr
+import logging
+import re
+from email.parser import BytesHeaderParser
+from email.utils import parseaddr
 
-from models import InboundMessage, OutboundEmail, Person, clock
+from peewee import InterfaceError, OperationalError
+
+from models import InboundMessage, OutboundEmail, Person, clock, db
+from workers import inbound_errors as errors
+from workers import outbox, rejections
 from workers import settings as settings_mod
-from workers.tokens import TokenError, find_token_addresses, parse_reply_address
+from workers.appliers import APPLIERS, ReplyContext
+from workers.inbound_kinds import apply_calendar, record_bounce
+from workers.inbound_match import match_reply
+
+logger = logging.getLogger(__name__)
+
+#: Longest text kept in a row's text columns (the raw message keeps everything).
+MAX_TEXT = 20_000
+
+#: ``dmarc=fail`` in an Authentication-Results header (RFC 8601).
+DMARC_FAIL_RE = re.compile(r"(?:^|[;\s])dmarc\s*=\s*fail\b", re.IGNORECASE)
 
 
 def handle(row: InboundMessage) -> str:
-    """Link a reply to the outbound email it answers and record the sender."""
+    """Read, check, classify and apply one claimed message; return its final status.
+
+    1. parse the bytes (unreadable -> quarantine);
+    2. guards: a sender, no loop, no DMARC failure from a trusted server;
+    3. classify: auto-replies and bounces are recorded, calendar replies update the RSVP;
+    4. a reply is matched to a person and object, trimmed and handed to its applier.
+    Any ``InboundError`` quarantines the message and may answer the sender.
+    """
+    try:
+        return _run(row)
+    except (OperationalError, InterfaceError):
+        raise  # the database is away: leave the row for a retry
+    except errors.InboundError as exc:
+        return quarantine(row, exc)
+    except Exception as exc:  # never let one message stop the pipeline
+        logger.exception("unexpected failure reading inbound message %s", row.id)
+        return quarantine(row, errors.ProcessingError(f"{type(exc).__name__}: {exc}"))
+
+
+def _run(row: InboundMessage) -> str:
+    from workers.classify import classify
+
+    parsed = read(row)
+    check_guards(row, parsed)
+    kind = classify(parsed, rcpts=[r for r in row.rcpt_to.split(",") if r])
+    if kind.kind == "auto_reply":
+        return finish(row, "auto_reply", kind="auto_reply", detail=kind.reason)
+    if kind.kind == "bounce":
+        with db.atomic():
+            detail = record_bounce(row, parsed, kind.bounce)
+            return finish(row, "bounce", kind="bounce", detail=detail)
+    if kind.kind == "unreadable":
+        raise errors.UnreadableMessageError(kind.reason)
+    if kind.kind == "calendar_reply" and kind.calendar is not None:
+        _set(row, kind="calendar_reply")
+        with db.atomic():
+            person, detail = apply_calendar(row, parsed, kind.calendar)
+            return finish(row, "applied", person=person, detail=detail)
+    _set(row, kind="reply")
+    return apply_reply(row, parsed)
+
+
+def read(row: InboundMessage):
+    """Parse the stored bytes, recording the sender on the row."""
+    from workers.message import UnreadableMessage, parse_message
+
+    try:
+        parsed = parse_message(bytes(row.raw))
+    except UnreadableMessage as exc:
+        raise errors.UnreadableMessageError(str(exc)) from exc
+    sender = clean(parsed.sender or "", 250).strip().lower()
+    _set(row, sender=sender, subject=clean(parsed.subject or row.subject, 500))
+    return parsed
+
+
+def check_guards(row: InboundMessage, parsed) -> None:
+    """Refuse messages with no sender, from Tandem itself, or failing DMARC."""
     settings = settings_mod.get()
-    msg = email.message_from_bytes(bytes(row.raw), policy=email.policy.default)
-    sender = parseaddr(str(msg.get("From", "")))[1].lower()
-    rcpts = [a for _, a in getaddresses([str(v) for v in msg.get_all("To", [])])]
-    rcpts += [r for r in row.rcpt_to.split(",") if r]
-    answered = None
-    for address in find_token_addresses(rcpts):
-        try:
-            token = parse_reply_address(settings.secret_key, address)
-        except TokenError:
-            continue
-        answered = (
-            OutboundEmail.select()
-            .where(
-                (OutboundEmail.person == token.person_id)
-                & (OutboundEmail.object_type == token.object_type)
-                & (OutboundEmail.object_id == token.object_id)
-            )
-            .order_by(OutboundEmail.id.desc())
-            .first()
+    if "@" not in row.sender:
+        raise errors.NoSenderError("the message has no From address")
+    own = parseaddr(settings.mail_from)[1].lower()
+    if row.sender == own:
+        raise errors.EmailLoopError(f"sent from Tandem's own address {own}")
+    message_id = (parsed.message_id or "").strip()
+    if message_id and (
+        message_id.lower().endswith(f"@{settings.reply_domain}>")
+        or OutboundEmail.select().where(OutboundEmail.message_id == message_id).exists()
+    ):
+        raise errors.EmailLoopError(f"carries Tandem's own Message-ID {message_id}")
+    server = dmarc_failure(bytes(row.raw), settings.trusted_authserv_ids)
+    if server:
+        raise errors.DmarcFailError(f"{server} reports dmarc=fail for {row.sender}")
+
+
+def dmarc_failure(raw: bytes, trusted: tuple[str, ...]) -> str | None:
+    """Return the trusted server that reported ``dmarc=fail``, or None."""
+    if not trusted:
+        return None
+    headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    for value in headers.get_all("Authentication-Results") or []:
+        text = " ".join(str(value).split())
+        authserv = text.split(";", 1)[0].strip().split(" ")[0].lower()
+        if authserv in trusted and DMARC_FAIL_RE.search(text):
+            return authserv
+    return None
+
+
+def apply_reply(row: InboundMessage, parsed) -> str:
+    """Match a reply to its person and object, trim it and run the object's applier."""
+    from workers.trimming import trim_reply
+
+    person, object_type, object_id, answered = match_reply(row, parsed)
+    _set(row, person=person, object_type=object_type, object_id=object_id, in_reply_to=answered)
+    reply_text = clean(trim_reply(parsed.text or "", parsed.html), MAX_TEXT)
+    _set(row, reply_text=reply_text)
+    if not reply_text.strip() and not parsed.attachments:
+        raise errors.EmptyReplyError("nothing left once quoted text was removed", person=person)
+    return run_applier(row, person, object_type, object_id, parsed, reply_text)
+
+
+def run_applier(row, person, object_type: str, object_id: int, parsed, reply_text: str) -> str:
+    """Run the applier for ``object_type`` and mark the message applied, in one transaction."""
+    func = APPLIERS.get(object_type)
+    if func is None:
+        raise errors.NoApplierError(f"no applier for {object_type!r} replies", person=person)
+    ctx = ReplyContext(row, person, object_type, object_id, parsed, reply_text)
+    # The outbox transaction enqueues the applier's emails only once this commits.
+    with outbox.transaction():
+        summary = func(ctx)
+        return finish(
+            row,
+            "applied",
+            person=person,
+            object_type=object_type,
+            object_id=object_id,
+            detail=clean(summary or "", MAX_TEXT),
         )
-        break
-    if answered is None:
-        refs = str(msg.get("In-Reply-To", "")) + " " + str(msg.get("References", ""))
-        ids = [r for r in refs.split() if r.startswith("<")]
-        if ids:
-            answered = OutboundEmail.get_or_none(OutboundEmail.message_id.in_(ids))
-    person = Person.by_email(sender) if sender else None
-    status = "applied" if answered is not None else "quarantined"
-    InboundMessage.update(
-        status=status,
-        kind="reply",
-        sender=sender,
-        person=person,
-        in_reply_to=answered,
-        reason="" if answered else "UnmatchedReplyError",
-        processed_at=clock.now(),
-    ).where(InboundMessage.id == row.id).execute()
+
+
+def finish(row: InboundMessage, status: str, **fields) -> str:
+    """Record the final status of a message (and what was learnt about it)."""
+    _set(row, **fields)
+    values = {
+        "status": status,
+        "processed_at": clock.now(),
+        "lease_until": None,
+        "reason": "",
+        **_fields(row),
+    }
+    InboundMessage.update(**values).where(InboundMessage.id == row.id).execute()
+    row.status = status
     return status
+
+
+def quarantine(row: InboundMessage, error: errors.InboundError) -> str:
+    """Keep the message with the error's class name as reason, and answer the sender if due."""
+    _set(row, reason=error.reason, detail=clean(error.detail, MAX_TEXT))
+    values = {"status": "quarantined", "processed_at": clock.now(), "lease_until": None}
+    with db.atomic():
+        InboundMessage.update(**values, **_fields(row)).where(InboundMessage.id == row.id).execute()
+    row.status = "quarantined"
+    logger.info("inbound message %s quarantined: %s", row.id, error.reason)
+    rejections.reject(row, error)
+    return "quarantined"
+
+
+#: Row columns the pipeline fills in as it learns about a message.
+LEARNT = (
+    "sender",
+    "subject",
+    "kind",
+    "reason",
+    "detail",
+    "reply_text",
+    "person",
+    "object_type",
+    "object_id",
+    "in_reply_to",
+)
+
+
+def _set(row: InboundMessage, **fields) -> None:
+    for name, value in fields.items():
+        setattr(row, name, value)
+
+
+def _fields(row: InboundMessage) -> dict:
+    return {name: getattr(row, name) for name in LEARNT}
+
+
+def clean(text: str, limit: int) -> str:
+    """Return text safe for any database column: no NUL, no lone surrogates, at most ``limit``."""
+    text = str(text or "").replace("\x00", "")
+    return text.encode("utf-8", "replace").decode("utf-8")[:limit]
+
+
+def apply_as(row: InboundMessage, person: Person, object_type: str, object_id: int) -> str:
+    """Apply a kept message as ``person`` to an object a coordinator chose; return the summary."""
+    from workers.trimming import trim_reply
+
+    parsed = read(row)
+    reply_text = row.reply_text or clean(trim_reply(parsed.text or "", parsed.html), MAX_TEXT)
+    _set(row, kind=row.kind or "reply", reply_text=reply_text)
+    run_applier(row, person, object_type, object_id, parsed, reply_text)
+    return row.detail

@@ -9,7 +9,8 @@ import socket
 import time
 import uuid
 
-from peewee import IntegrityError
+import dramatiq
+from peewee import DatabaseError, IntegrityError
 
 from models import InboundMessage, Job, Lease, OutboundEmail, clock, db
 
@@ -52,13 +53,22 @@ def release_lock(name: str = "scheduler", holder: str = HOLDER) -> None:
 
 
 def _due_emails(now: dt.datetime) -> list[int]:
+    """Return queued emails now due, and those whose worker's lease ran out; mark them enqueued.
+
+    On a queued row ``lease_until`` means "a delivery message is on its way until then".
+    """
+    not_enqueued = OutboundEmail.lease_until.is_null() | (OutboundEmail.lease_until < now)
+    waiting = (
+        (OutboundEmail.status == "queued") & (OutboundEmail.next_attempt_at <= now) & not_enqueued
+    )
     stalled = (OutboundEmail.status == "sending") & (OutboundEmail.lease_until < now)
-    waiting = (OutboundEmail.status == "queued") & (OutboundEmail.next_attempt_at <= now)
     rows = OutboundEmail.select(OutboundEmail.id).where(waiting | stalled).limit(BATCH)
     ids = [r.id for r in rows]
     if ids:
-        OutboundEmail.update(next_attempt_at=now + REENQUEUE_AFTER).where(
-            OutboundEmail.id.in_(ids) & (OutboundEmail.status == "queued")
+        # A stalled row goes back to the queue so the claim below the message is a plain one.
+        OutboundEmail.update(status="queued", lease_until=now + REENQUEUE_AFTER).where(
+            OutboundEmail.id.in_(ids)
+            & ((OutboundEmail.status == "queued") | (OutboundEmail.lease_until < now))
         ).execute()
     return ids
 
@@ -92,25 +102,61 @@ def _due_jobs(now: dt.datetime) -> list[int]:
     return ids
 
 
-def tick() -> dict[str, int]:
+def _unmark(kind: str, ids: list[int], now: dt.datetime) -> None:
+    """Undo the enqueued marks of rows the broker did not take, so the next pass finds them."""
+    if not ids:
+        return
+    if kind == "emails":
+        OutboundEmail.update(lease_until=None).where(
+            OutboundEmail.id.in_(ids) & (OutboundEmail.status == "queued")
+        ).execute()
+    elif kind == "inbound":
+        InboundMessage.update(next_attempt_at=now).where(
+            InboundMessage.id.in_(ids) & (InboundMessage.status == "received")
+        ).execute()
+    else:
+        Job.update(enqueued_at=None).where(Job.id.in_(ids) & (Job.status == "pending")).execute()
+
+
+def tick(broker: dramatiq.Broker | None = None) -> dict[str, int]:
     """Enqueue every piece of due work once; return how many of each kind were enqueued.
 
     Work missed while the scheduler was down is simply past due, so it is found here too.
+    When the broker fails, the rest is left for the next pass and the error is logged.
     """
     from workers.delivery import deliver_email
     from workers.inbound import process_inbound
     from workers.jobs import run_job
 
+    broker = broker or dramatiq.get_broker()
     now = clock.now()
     with db.atomic():
-        emails, inbound, jobs = _due_emails(now), _due_inbound(now), _due_jobs(now)
-    for email_id in emails:
-        deliver_email.send(email_id)
-    for message_id in inbound:
-        process_inbound.send(message_id)
-    for job_id in jobs:
-        run_job.send(job_id)
-    return {"emails": len(emails), "inbound": len(inbound), "jobs": len(jobs)}
+        due = {"emails": _due_emails(now), "inbound": _due_inbound(now), "jobs": _due_jobs(now)}
+    actors = {"emails": deliver_email, "inbound": process_inbound, "jobs": run_job}
+    counts = dict.fromkeys(due, 0)
+    for kind, ids in due.items():
+        for row_id in ids:
+            try:
+                broker.enqueue(actors[kind].message(row_id))
+            except Exception as exc:  # any broker's error: log it, keep the work for later
+                logger.warning("broker unavailable, %s left for the next pass: %s", kind, exc)
+                for rest_kind, rest in due.items():
+                    _unmark(rest_kind, rest[counts[rest_kind] :], now)
+                return counts
+            counts[kind] += 1
+    return counts
+
+
+def run_once() -> dict[str, int] | None:
+    """Run one scheduler pass if this process holds the lock; database errors are logged."""
+    try:
+        with db.connection_context():
+            if not acquire_lock():
+                return None
+            return tick()
+    except DatabaseError:
+        logger.exception("scheduler pass failed; trying again next pass")
+        return None
 
 
 def run_forever(interval: float, stop=None) -> None:
@@ -118,11 +164,9 @@ def run_forever(interval: float, stop=None) -> None:
     logger.info("scheduler %s starting (every %ss)", HOLDER, interval)
     try:
         while not (stop and stop()):
-            with db.connection_context():
-                if acquire_lock():
-                    counts = tick()
-                    if any(counts.values()):
-                        logger.info("enqueued %s", counts)
+            counts = run_once()
+            if counts and any(counts.values()):
+                logger.info("enqueued %s", counts)
             time.sleep(interval)
     finally:
         with db.connection_context():

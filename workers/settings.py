@@ -8,9 +8,16 @@ from dataclasses import dataclass, fields
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import click
 
-class ConfigError(ValueError):
+
+class ConfigError(ValueError, click.ClickException):
     """A setting has a value Tandem cannot use; the message names the variable."""
+
+    # A click exception too, so every ``flask`` command stops with one clear line.
+    def __init__(self, message: str) -> None:
+        ValueError.__init__(self, message)
+        click.ClickException.__init__(self, message)
 
 
 #: Every variable with its default; ``.env.example`` documents the same list.
@@ -29,13 +36,20 @@ DEFAULTS = {
     "INBOUND_HTTP_SECRET": "",
     "IMAP_URL": "",
     "DEV_MAILBOX": "0",
+    "DEV_SMTP_PORT": "1025",
     "SUMMARY_WITHIN_HOURS": "24",
     "SCHEDULER_INTERVAL": "5",
     "REPLY_TOKEN_DAYS": "60",
     "TRUSTED_AUTHSERV_IDS": "",
+    "SMTP_CA_FILE": "",
+    "DELIVERY_LEASE_SECONDS": "120",
 }
 
+#: URL schemes accepted for SMTP_URL.
 SMTP_SCHEMES = ("smtp", "smtps", "smtp+starttls")
+
+#: URL schemes that may leave out the host (a file, a Unix socket, libpq's default socket).
+HOSTLESS_SCHEMES = ("sqlite", "unix", "postgresql", "postgres")
 
 
 @dataclass(frozen=True)
@@ -60,15 +74,20 @@ class Settings:
     scheduler_interval: float
     reply_token_days: int
     trusted_authserv_ids: tuple[str, ...]
+    smtp_ca_file: str = ""
+    delivery_lease_seconds: int = 120
+    dev_smtp_port: int = 1025
 
 
-def _int(name: str, value: str, minimum: int = 0) -> int:
+def _int(name: str, value: str, minimum: int = 0, maximum: int | None = None) -> int:
     try:
         number = int(value)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
     if number < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {number}")
+    if maximum is not None and number > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, got {number}")
     return number
 
 
@@ -92,9 +111,16 @@ def _bool(name: str, value: str) -> bool:
 
 
 def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
-    scheme = urlsplit(value).scheme
-    if scheme not in schemes:
-        raise ConfigError(f"{name} must start with one of {', '.join(schemes)}://, got {value!r}")
+    parts = urlsplit(value)
+    if parts.scheme not in schemes:
+        allowed = ", ".join(f"{scheme}://" for scheme in schemes)
+        raise ConfigError(f"{name} must start with one of {allowed}; got {value!r}")
+    try:
+        parts.port  # noqa: B018  (parsing the port is the check)
+    except ValueError:
+        raise ConfigError(f"{name} has a bad port number, got {value!r}") from None
+    if parts.scheme not in HOSTLESS_SCHEMES and not parts.hostname:
+        raise ConfigError(f"{name} must name a host, got {value!r}")
     return value
 
 
@@ -123,15 +149,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "base_url": _url("BASE_URL", env["BASE_URL"], ("http", "https")).rstrip("/"),
         "default_timezone": _check_timezone("DEFAULT_TIMEZONE", env["DEFAULT_TIMEZONE"]),
         "mailin_host": env["MAILIN_HOST"],
-        "mailin_port": _int("MAILIN_PORT", env["MAILIN_PORT"], 1),
+        "mailin_port": _int("MAILIN_PORT", env["MAILIN_PORT"], 1, 65535),
         "max_inbound_bytes": _int("MAX_INBOUND_BYTES", env["MAX_INBOUND_BYTES"], 1024),
         "inbound_http_secret": env["INBOUND_HTTP_SECRET"],
         "imap_url": env["IMAP_URL"]
         and _url("IMAP_URL", env["IMAP_URL"], ("imap", "imaps", "imap+starttls")),
         "dev_mailbox": _bool("DEV_MAILBOX", env["DEV_MAILBOX"]),
+        "dev_smtp_port": _int("DEV_SMTP_PORT", env["DEV_SMTP_PORT"], 1, 65535),
         "summary_within_hours": _int("SUMMARY_WITHIN_HOURS", env["SUMMARY_WITHIN_HOURS"], 1),
         "scheduler_interval": _float("SCHEDULER_INTERVAL", env["SCHEDULER_INTERVAL"]),
         "reply_token_days": _int("REPLY_TOKEN_DAYS", env["REPLY_TOKEN_DAYS"], 1),
+        "smtp_ca_file": env["SMTP_CA_FILE"],
+        "delivery_lease_seconds": _int("DELIVERY_LEASE_SECONDS", env["DELIVERY_LEASE_SECONDS"], 1),
         "trusted_authserv_ids": tuple(
             s.strip().lower() for s in env["TRUSTED_AUTHSERV_IDS"].split(",") if s.strip()
         ),
@@ -140,6 +169,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"MAIL_FROM must contain an email address, got {env['MAIL_FROM']!r}")
     if not values["reply_domain"] or "." not in values["reply_domain"]:
         raise ConfigError(f"REPLY_DOMAIN must be a domain name, got {env['REPLY_DOMAIN']!r}")
+    if values["smtp_ca_file"] and not os.path.isfile(values["smtp_ca_file"]):
+        raise ConfigError(f"SMTP_CA_FILE is not a readable file: {env['SMTP_CA_FILE']!r}")
     if not values["secret_key"]:
         raise ConfigError("SECRET_KEY must not be empty")
     return Settings(**values)

@@ -45,39 +45,44 @@ def parse_smtp_url(url: str) -> SmtpTarget:
     )
 
 
-def open_connection(target: SmtpTarget) -> smtplib.SMTP:
+def tls_context(ca_file: str = "") -> ssl.SSLContext:
+    """Return a verifying TLS context, trusting ``ca_file`` instead of the system store if set."""
+    return ssl.create_default_context(cafile=ca_file or None)
+
+
+def open_connection(target: SmtpTarget, ca_file: str = "") -> smtplib.SMTP:
     """Connect, secure and log in as ``target`` says."""
     if target.mode == "ssl":
         conn: smtplib.SMTP = smtplib.SMTP_SSL(
-            target.host, target.port, timeout=SMTP_TIMEOUT, context=ssl.create_default_context()
+            target.host, target.port, timeout=SMTP_TIMEOUT, context=tls_context(ca_file)
         )
     else:
         conn = smtplib.SMTP(target.host, target.port, timeout=SMTP_TIMEOUT)
         if target.mode == "starttls":
-            conn.starttls(context=ssl.create_default_context())
+            conn.starttls(context=tls_context(ca_file))
     if target.username:
         conn.login(target.username, target.password)
     return conn
 
 
-def connection(url: str) -> smtplib.SMTP:
-    """Return this thread's open connection to ``url``, reconnecting when it has dropped."""
+def connection(url: str, ca_file: str = "") -> tuple[smtplib.SMTP, bool]:
+    """Return this thread's connection to ``url`` and whether it was reused (else opened)."""
     conn = getattr(_local, "conn", None)
-    if conn is not None and getattr(_local, "url", None) == url:
+    if conn is not None and getattr(_local, "key", None) == (url, ca_file):
         if time.monotonic() - _local.used < IDLE_CHECK_SECONDS:
             _local.used = time.monotonic()
-            return conn
+            return conn, True
         try:
             if conn.noop()[0] == 250:
                 _local.used = time.monotonic()
-                return conn
+                return conn, True
         except (smtplib.SMTPException, OSError):
             pass
-        discard()
-    _local.conn = open_connection(parse_smtp_url(url))
-    _local.url = url
+    discard()
+    _local.conn = open_connection(parse_smtp_url(url), ca_file)
+    _local.key = (url, ca_file)
     _local.used = time.monotonic()
-    return _local.conn
+    return _local.conn, False
 
 
 def discard() -> None:

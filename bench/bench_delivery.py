@@ -1,0 +1,163 @@
+"""Measure outbox delivery through real worker processes against a plain SMTP loop.
+
+Run: ``/tmp/venv/bin/python bench/bench_delivery.py --n 2000``
+
+1. The floor: N emails rendered and sent over one SMTP connection by a plain loop.
+2. The queue: N emails written to the outbox (SQLite file) and delivered by
+   ``dramatiq workers -p 2`` on a private Redis, timed until the sink has all N.
+Both send to the same aiosmtpd sink in this process. Prints both rates and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email.policy
+import os
+import smtplib
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from aiosmtpd.controller import Controller  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from tests.services import RedisServer, free_port  # noqa: E402
+
+#: Emails each worker thread gets before timing starts (opens connections, warms caches).
+WARM_UP_PER_THREAD = 2
+
+#: Seconds to wait for the queued run before giving up.
+TIMEOUT = 600
+
+CTX = {"subject": "Your follow-up session", "body": "Please send your progress update."}
+
+
+class CountingSink:
+    """An SMTP server that only counts the messages it accepts."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.count += 1
+        return "250 OK"
+
+    def wait_for(self, target: int, label: str, timeout: float = TIMEOUT) -> None:
+        """Block until ``target`` messages have arrived, showing progress."""
+        deadline = time.monotonic() + timeout
+        with tqdm(total=target, desc=label, unit="email") as bar:
+            while self.count < target:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{label}: only {self.count}/{target} arrived")
+                bar.update(min(self.count, target) - bar.n)
+                time.sleep(0.05)
+            bar.update(target - bar.n)
+
+
+def floor(n: int, sink: CountingSink) -> float:
+    """Render and send ``n`` emails over one connection with a plain loop; return seconds."""
+    from workers.mail import make_message
+
+    conn = smtplib.SMTP("127.0.0.1", sink.port)
+    start = time.perf_counter()
+    for i in tqdm(range(n), desc="plain loop", unit="email"):
+        message = make_message(
+            "ping",
+            f"p{i}@example.org",
+            {**CTX, "recipient_name": f"Person {i}"},
+            mail_from="Tandem <tandem@tandem.test>",
+            message_id=f"<floor-{i}@tandem.test>",
+            to_name=f"Person {i}",
+        )
+        conn.sendmail("bounce@tandem.test", [f"p{i}@example.org"], message.as_bytes(policy=email.policy.SMTP))
+    elapsed = time.perf_counter() - start
+    conn.quit()
+    return elapsed
+
+
+def queue_emails(count: int, prefix: str) -> None:
+    """Write ``count`` emails to the outbox in one transaction; delivery is enqueued on commit."""
+    from models import Person
+    from workers import outbox
+
+    with outbox.transaction():
+        for i in range(count):
+            person = Person.create(name=f"{prefix} {i}", email=f"{prefix}{i}@example.org")
+            outbox.queue_email("ping", person, CTX, key=f"{prefix}:{i}")
+
+
+def start_workers(env: dict, processes: int, threads: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "dramatiq", "workers", "-p", str(processes)]
+    command += ["-t", str(threads)]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=None)
+
+
+def queued(n: int, sink: CountingSink, processes: int, threads: int) -> float:
+    """Deliver ``n`` outbox emails through worker processes; return seconds until all arrived."""
+    folder = tempfile.mkdtemp(prefix="tandem-bench-")
+    redis = RedisServer()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{folder}/bench.db",
+        "REDIS_URL": redis.url,
+        "SMTP_URL": f"smtp://127.0.0.1:{sink.port}",
+        "PYTHONPATH": str(ROOT),
+    }
+    os.environ.update(env)
+    from models import init_db
+    from models.migrations import migrate
+
+    init_db(env["DATABASE_URL"]).connect()
+    migrate()
+    import workers  # noqa: F401  (the broker on the private Redis)
+
+    workers_proc = start_workers(env, processes, threads)
+    try:
+        warm_up = WARM_UP_PER_THREAD * processes * threads
+        sink.count = 0
+        queue_emails(warm_up, "warm")
+        sink.wait_for(warm_up, "warm-up")
+        sink.count = 0
+        start = time.perf_counter()
+        queue_emails(n, "bench")
+        sink.wait_for(n, f"queue ({processes}x{threads})")
+        return time.perf_counter() - start
+    finally:
+        workers_proc.terminate()
+        workers_proc.wait(timeout=30)
+        redis.stop()
+
+
+def main() -> None:
+    """Run both measurements and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000, help="emails per run")
+    parser.add_argument("--processes", type=int, default=2, help="worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker process")
+    args = parser.parse_args()
+    sink = CountingSink()
+    sink.controller.start()
+    try:
+        plain = floor(args.n, sink)
+        sink.count = 0
+        pipeline = queued(args.n, sink, args.processes, args.threads)
+    finally:
+        sink.controller.stop()
+    plain_rate, pipeline_rate = args.n / plain, args.n / pipeline
+    print(f"plain loop, one connection: {plain_rate:8.1f} emails/s ({plain:.2f} s)")
+    print(f"outbox + {args.processes} workers:      {pipeline_rate:8.1f} emails/s ({pipeline:.2f} s)")
+    print(f"ratio: {pipeline_rate / plain_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()

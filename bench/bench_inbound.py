@@ -1,0 +1,252 @@
+"""Measure inbound mail end to end against the floor of parsing and trimming alone.
+
+Run: ``/tmp/venv/bin/python bench/bench_inbound.py --n 10000`` (default 2000 for a quick run)
+
+1. The floor: the N generated messages parsed and trimmed in this one process, no queue or DB.
+2. End to end: the same N messages sent over SMTP to ``flask --app web mailin`` (a subprocess)
+   and processed by ``dramatiq workers -p 2`` on a private Redis and a SQLite file (or
+   ``--database-url``), timed from the first message sent until all N reached a final status.
+Replies come from several clients (plain text, Gmail, Outlook HTML), with calendar answers,
+bounces and auto-replies mixed in. Prints both rates and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import smtplib
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tqdm import tqdm  # noqa: E402
+
+from bench.inbound_corpus import Target, generate  # noqa: E402
+from tests.services import RedisServer, free_port, wait_for_port  # noqa: E402
+
+#: Statuses a message ends in.
+FINAL = ("applied", "auto_reply", "bounce", "quarantined")
+
+#: People the messages come from (each has an action item, an email and a session).
+PEOPLE = 500
+
+#: Messages processed before timing starts (workers boot, connections open).
+WARM_UP = 40
+
+#: Seconds to wait for a run before giving up.
+TIMEOUT = 1800
+
+ENV = {
+    "SECRET_KEY": "bench-secret",
+    "REPLY_DOMAIN": "tandem.test",
+    "MAIL_FROM": "Tandem <tandem@tandem.test>",
+}
+
+
+def floor(messages: list[tuple[str, list[str], bytes]]) -> float:
+    """Parse and trim every message in this process; return the seconds it took."""
+    from workers.message import UnreadableMessage, parse_message
+    from workers.trimming import trim_reply
+
+    start = time.perf_counter()
+    for _, _, raw in tqdm(messages, desc="floor: parse + trim", unit="msg"):
+        try:
+            parsed = parse_message(raw)
+        except UnreadableMessage:
+            continue
+        trim_reply(parsed.text, parsed.html)
+    return time.perf_counter() - start
+
+
+def make_targets(count: int) -> list[Target]:
+    """Create people, their items, the emails they answer and the sessions they attend."""
+    from models import ActionItem, OutboundEmail, Person, Programme, Session, clock, db
+    from workers import settings as settings_mod
+    from workers.tokens import make_bounce_address, make_reply_address
+
+    settings = settings_mod.get()
+    targets = []
+    with db.atomic():
+        programme = Programme.create(name="Bench programme")
+        now = clock.now()
+        sessions = [
+            Session.create(
+                programme=programme,
+                title=f"Session {i}",
+                starts_at=now,
+                ends_at=now,
+                uid=f"bench-session-{i}@tandem.test",
+            )
+            for i in range(max(1, count // 50))
+        ]
+        for i in range(count):
+            person = Person.create(name=f"Person {i}", email=f"person{i}@example.org")
+            item = ActionItem.create(programme=programme, title=f"Item {i}", owner=person)
+            sent = OutboundEmail.create(
+                kind="ping",
+                to_addr=person.email,
+                person=person,
+                message_id=f"<bench-{i}@tandem.test>",
+                idem_key=f"bench:{i}",
+                status="sent",
+                object_type="item",
+                object_id=item.id,
+            )
+            reply_to = make_reply_address(
+                settings.secret_key, settings.reply_domain, person.id, "item", item.id, 60
+            )
+            verp = make_bounce_address(settings.secret_key, settings.reply_domain, sent.id)
+            uid = sessions[i % len(sessions)].uid
+            targets.append(
+                Target(person.name, person.email, item.title, reply_to, sent.message_id, verp, uid)
+            )
+    return targets
+
+
+def send_all(port: int, messages: list, threads: int) -> None:
+    """Send the messages over ``threads`` SMTP connections to the listener."""
+
+    def sender(part: list) -> None:
+        with smtplib.SMTP("127.0.0.1", port, timeout=60) as conn:
+            for mail_from, rcpts, raw in part:
+                conn.sendmail(mail_from, rcpts, raw)
+
+    workers = [
+        threading.Thread(target=sender, args=(messages[i::threads],)) for i in range(threads)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+
+def finished() -> int:
+    """Return how many stored messages reached a final status."""
+    from models import InboundMessage, db
+
+    with db.connection_context():
+        return InboundMessage.select().where(InboundMessage.status.in_(FINAL)).count()
+
+
+def wait_until(target: int, label: str) -> None:
+    """Block until ``target`` messages are final, showing progress."""
+    deadline = time.monotonic() + TIMEOUT
+    with tqdm(total=target, desc=label, unit="msg") as bar:
+        while (done := finished()) < target:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{label}: only {done}/{target} finished")
+            bar.update(done - bar.n)
+            time.sleep(0.1)
+        bar.update(target - bar.n)
+
+
+def start(command: list[str], env: dict) -> subprocess.Popen:
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=None)
+
+
+def end_to_end(messages: list, warm: list, args: argparse.Namespace, env: dict) -> float:
+    """Send the messages through the listener and workers; return seconds until all are final."""
+    port = free_port()
+    env = {**env, "MAILIN_PORT": str(port)}
+    listener = start([sys.executable, "-m", "flask", "--app", "web", "mailin"], env)
+    workers = start(
+        [
+            sys.executable,
+            "-m",
+            "dramatiq",
+            "workers",
+            "-p",
+            str(args.processes),
+            "-t",
+            str(args.threads),
+        ],
+        env,
+    )
+    try:
+        wait_for_port(port, timeout=30)
+        send_all(port, warm, 2)
+        wait_until(len(warm), "warm-up")
+        began = time.perf_counter()
+        sending = threading.Thread(target=send_all, args=(port, messages, args.senders))
+        sending.start()
+        wait_until(len(warm) + len(messages), f"end to end ({args.processes} workers)")
+        elapsed = time.perf_counter() - began
+        sending.join()
+        return elapsed
+    finally:
+        for proc in (listener, workers):
+            proc.terminate()
+        for proc in (listener, workers):
+            proc.wait(timeout=60)
+
+
+def outcomes() -> dict[str, int]:
+    """Count the final statuses and quarantine reasons."""
+    from models import InboundMessage, db
+
+    with db.connection_context():
+        rows = InboundMessage.select(InboundMessage.status, InboundMessage.reason)
+        return dict(collections.Counter(f"{r.status} {r.reason}".strip() for r in rows))
+
+
+def prepare(args: argparse.Namespace) -> dict:
+    """Start Redis, create the database and return the environment for the subprocesses."""
+    folder = tempfile.mkdtemp(prefix="tandem-bench-inbound-")
+    redis = RedisServer()
+    sink_port = free_port()  # nothing listens: confirmations stay queued for a later retry
+    env = {
+        **os.environ,
+        **ENV,
+        "DATABASE_URL": args.database_url or f"sqlite:///{folder}/bench.db",
+        "REDIS_URL": redis.url,
+        "SMTP_URL": args.smtp_url or f"smtp://127.0.0.1:{sink_port}",
+        "PYTHONPATH": str(ROOT),
+    }
+    os.environ.update(env)
+    from models import init_db
+    from models.migrations import migrate
+
+    init_db(env["DATABASE_URL"]).connect(reuse_if_open=True)
+    migrate()
+    env["_redis"] = redis
+    return env
+
+
+def main() -> None:
+    """Generate the messages, run both measurements and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000, help="messages per run")
+    parser.add_argument("--processes", type=int, default=2, help="worker processes")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker process")
+    parser.add_argument("--senders", type=int, default=4, help="SMTP connections sending")
+    parser.add_argument("--database-url", default="", help="default: a new SQLite file")
+    parser.add_argument("--smtp-url", default="", help="where confirmations go (default: nowhere)")
+    args = parser.parse_args()
+    env = prepare(args)
+    redis = env.pop("_redis")
+    try:
+        targets = make_targets(min(PEOPLE, max(1, args.n // 4)))
+        messages = generate(targets, args.n)
+        warm = generate(targets, WARM_UP, seed=1)
+        plain = floor(messages)
+        pipeline = end_to_end(messages, warm, args, env)
+    finally:
+        redis.stop()
+    floor_rate, pipeline_rate = args.n / plain, args.n / pipeline
+    print(f"outcomes: {outcomes()}")
+    print(f"floor, parse + trim in one process: {floor_rate:8.1f} msg/s ({plain:.2f} s)")
+    print(
+        f"end to end, SMTP + {args.processes} workers:     {pipeline_rate:8.1f} msg/s ({pipeline:.2f} s)"
+    )
+    print(f"ratio: {pipeline_rate / floor_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""Ways in (stdin, HTTP) and the whole flow: an email out, a client's reply in, linked."""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import subprocess
+import sys
+from email.message import EmailMessage
+from email.utils import make_msgid, parseaddr
+
+import pytest
+
+from models import ActionItemUpdate, InboundMessage, OutboundEmail
+from tests import mailfactory as mf
+from workers import outbox
+from workers.appliers import APPLIERS
+
+TO = "reply+anything@tandem.test"
+SECRET = "http-shared-secret"
+
+
+def mail_in(raw: bytes, *args: str, database_url: str) -> subprocess.CompletedProcess:
+    """Run `flask --app web mail-in` as an MTA's pipe transport would."""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "web", "mail-in", *args],
+        input=raw,
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def test_mail_in_stores_a_message_read_on_stdin(db, settings):
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("the command's own process is exercised on SQLite")
+    raw = mf.reply("ada@example.org", TO, "done")
+    done = mail_in(raw, "-r", TO, "-f", "ada@example.org", database_url=settings.database_url)
+    assert done.returncode == 0, done.stderr
+    [row] = InboundMessage.select()
+    assert (bytes(row.raw), row.channel, row.rcpt_to) == (raw, "pipe", TO)
+
+
+#: A database nothing answers on (port 1 refuses connections).
+DEAD_DATABASE = "postgresql://tandem@127.0.0.1:1/tandem"
+
+
+@pytest.mark.parametrize(
+    ("raw", "args", "code"),
+    [
+        (b"", (), 65),
+        (b"just some words, not an email\n", (), 65),
+        (mf.reply("ada@example.org", TO), ("-r", "someone@example.org"), 67),
+        (mf.reply("ada@example.org", TO), ("-r", TO), 75),
+    ],
+    ids=["empty", "not mail", "foreign recipient", "database down"],
+)
+def test_mail_in_exits_with_sysexits_codes(raw, args, code):
+    done = mail_in(raw, *args, database_url=DEAD_DATABASE)
+    assert done.returncode == code, done.stderr
+
+
+@pytest.fixture
+def http_client(db):
+    from web import create_app
+    from workers import settings as settings_mod
+
+    current = settings_mod.get()
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": current.database_url,
+            "SECRET_KEY": current.secret_key,
+            "INBOUND_HTTP_SECRET": SECRET,
+            "MAX_INBOUND_BYTES": 4096,
+        }
+    )
+    return app.test_client()
+
+
+def post(client, raw: bytes, secret: str | None = SECRET, **query):
+    headers = {"Authorization": f"Bearer {secret}"} if secret is not None else {}
+    return client.post(
+        "/inbound/mime",
+        data=raw,
+        headers=headers,
+        content_type="message/rfc822",
+        query_string=query,
+    )
+
+
+def test_http_stores_a_posted_message(http_client):
+    raw = mf.reply("ada@example.org", TO, "done")
+    response = post(http_client, raw, recipient=TO)
+    assert response.status_code == 201
+    row = InboundMessage.get_by_id(response.json["id"])
+    assert (bytes(row.raw), row.channel, row.rcpt_to) == (raw, "http", TO)
+    assert post(http_client, raw).status_code == 200  # the same message again: stored once
+    assert InboundMessage.select().count() == 1
+
+
+@pytest.mark.parametrize(
+    ("secret", "raw", "status"),
+    [
+        (None, mf.reply("ada@example.org", TO), 403),
+        ("wrong", mf.reply("ada@example.org", TO), 403),
+        (SECRET, mf.reply("ada@example.org", TO, "x" * 5000), 413),
+        (SECRET, b"not a message", 400),
+    ],
+    ids=["no secret", "wrong secret", "too large", "not mail"],
+)
+def test_http_refuses_what_it_must_not_store(http_client, secret, raw, status):
+    assert post(http_client, raw, secret).status_code == status
+    assert InboundMessage.select().count() == 0
+
+
+def test_http_is_off_without_a_secret(db, client):
+    assert post(client, mf.reply("ada@example.org", TO), "").status_code == 404
+
+
+def client_reply(original: EmailMessage, sender: str, words: str) -> bytes:
+    """Compose a reply the way a mail client does: Reply-To, In-Reply-To, quoted text below."""
+    quoted = "\n".join(
+        f"> {line}" for line in original.get_body(("plain",)).get_content().splitlines()
+    )
+    msg = EmailMessage()
+    msg["From"] = f"Ada Lovelace <{sender}>"
+    msg["To"] = original["Reply-To"]
+    msg["Subject"] = f"Re: {original['Subject']}"
+    msg["Message-ID"] = make_msgid(domain="mail.example.org")
+    msg["In-Reply-To"] = original["Message-ID"]
+    msg["References"] = original["Message-ID"]
+    msg.set_content(f"{words}\n\nOn Mon, 2 Mar 2026, Tandem wrote:\n{quoted}\n")
+    return bytes(msg)
+
+
+def test_a_reply_to_a_sent_email_is_linked_to_it(
+    smtp_sink, redis_broker, redis_worker, mailin, monkeypatch
+):
+    # Given an email about Ada's item, written in a transaction and delivered by the worker
+    monkeypatch.setitem(APPLIERS, "item", mf.record_update)
+    ada = mf.make_person()
+    item = mf.make_item(ada)
+    with outbox.transaction():
+        sent = outbox.queue_email(
+            "ping",
+            ada,
+            {"subject": "How is it going?", "body": "Tell us."},
+            key="flow:1",
+            about=("item", item.id),
+        )
+    redis_broker.join("mail", timeout=10_000)
+    redis_worker.join()
+    [original] = smtp_sink.parsed()
+    # When Ada's mail client replies through the real listener
+    raw = client_reply(original, "ada@example.org", "All done, two mentors hired.")
+    with smtplib.SMTP("127.0.0.1", mailin.port, timeout=10) as conn:
+        conn.sendmail("ada@example.org", [parseaddr(original["Reply-To"])[1]], raw)
+    redis_broker.join("inbound", timeout=10_000)
+    redis_worker.join()
+    # Then the worker applied it, linked to the email it answers
+    [row] = InboundMessage.select()
+    assert row.status == "applied", (row.reason, row.detail)
+    assert row.in_reply_to_id == sent.id
+    assert OutboundEmail.get_by_id(sent.id).status == "sent"
+    [update] = ActionItemUpdate.select()
+    assert update.note == "All done, two mentors hired."

@@ -1,0 +1,125 @@
+"""Whatever arrives is stored and ends applied, recorded or quarantined; nothing crashes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from models import InboundMessage, Session
+from tests import mailfactory as mf
+from workers import inbound
+from workers.appliers import APPLIERS
+
+#: Where every stored message must end.
+FINAL = {"applied", "auto_reply", "bounce", "quarantined"}
+
+#: Moderate example counts keep the suite fast; the database fixture runs twice.
+PROPERTY = settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@pytest.fixture
+def seeds(db, monkeypatch):
+    """Real-looking messages of every kind, addressed to a real person, item and session."""
+    from models import Programme
+
+    monkeypatch.setitem(APPLIERS, "item", mf.record_update)
+    ada = mf.make_person()
+    item = mf.make_item(ada)
+    address = mf.reply_address(ada, "item", item.id)
+    programme = Programme.create(name="Seeds")
+    Session.create(
+        programme=programme,
+        title="S",
+        starts_at=dt.datetime(2026, 3, 10, 9),
+        ends_at=dt.datetime(2026, 3, 10, 10),
+        uid="seed@tandem.test",
+    )
+    html = (
+        "From: Ada <ada@example.org>\r\nTo: {to}\r\nSubject: =?utf-8?q?R=C3=A9ponse?=\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/html; charset=windows-1252\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        "<div>Fait =E0 100%</div><blockquote>Old =\r\ntext</blockquote>\r\n"
+    ).format(to=address)
+    return [
+        mf.reply("Ada <ada@example.org>", address, "2 done\n3 60% waiting on HR"),
+        mf.reply("ada@example.org", "tandem@tandem.test", "no token"),
+        mf.calendar_reply("ada@example.org", "seed@tandem.test", partstat="TENTATIVE"),
+        mf.dsn("ada@example.org", "<x@tandem.test>"),
+        mf.reply("ada@example.org", address, "Away", headers={"Auto-Submitted": "auto-replied"}),
+        html.encode("latin-1"),
+    ]
+
+
+def run(raw: bytes) -> InboundMessage:
+    row, _ = inbound.store_raw(raw, "smtp", "", ["reply+x@tandem.test"])
+    inbound.process(row.id)
+    return InboundMessage.get_by_id(row.id)
+
+
+@st.composite
+def mutated(draw, seeds: list[bytes]) -> bytes:
+    """Return a seed message with a few random cuts, insertions and byte flips."""
+    raw = bytearray(draw(st.sampled_from(seeds)))
+    for _ in range(draw(st.integers(0, 4))):
+        where = draw(st.integers(0, len(raw)))
+        action = draw(st.sampled_from(["insert", "delete", "flip", "truncate", "header"]))
+        if action == "insert":
+            raw[where:where] = draw(st.binary(min_size=1, max_size=40))
+        elif action == "delete":
+            del raw[where : where + draw(st.integers(1, 80))]
+        elif action == "flip" and where < len(raw):
+            raw[where] = draw(st.integers(0, 255))
+        elif action == "truncate":
+            del raw[where:]
+        elif action == "header":
+            name = draw(st.sampled_from([b"From", b"To", b"Content-Type", b"References", b"Date"]))
+            value = draw(st.binary(max_size=60)).replace(b"\r", b"").replace(b"\n", b"")
+            raw[0:0] = name + b": " + value + b"\r\n"
+    return bytes(raw)
+
+
+def test_it_survives_mutated_real_looking_messages(seeds):
+    @PROPERTY
+    @given(raw=mutated(seeds))
+    def check(raw: bytes) -> None:
+        row = run(raw)
+        assert bytes(row.raw) == raw or row.message_id  # stored (or deduplicated by Message-ID)
+        assert row.status in FINAL, (row.status, row.reason)
+
+    check()
+
+
+@PROPERTY
+@given(raw=st.binary(max_size=3000))
+def test_it_survives_random_bytes(db, raw):
+    row = run(raw)
+    assert row.status in FINAL, (row.status, row.reason)
+
+
+@PROPERTY
+@given(
+    body=st.text(max_size=400),
+    subject=st.text(max_size=80),
+    sender=st.emails(),
+)
+def test_it_survives_any_words_in_a_well_formed_message(db, body, subject, sender):
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "reply+1-a-1-zz-0123456789abcdef@tandem.test"
+    try:
+        msg["Subject"] = " ".join(subject.splitlines())
+        msg.set_content(body)
+        raw = bytes(msg)
+    except (ValueError, UnicodeError):
+        return  # the standard library cannot write this message; nothing to feed
+    row = run(raw)
+    assert row.status in FINAL - {"applied"}, (row.status, row.reason)  # a forged token

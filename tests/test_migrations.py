@@ -1,0 +1,99 @@
+"""Schema migrations: new databases, upgrades in place, and nothing to do when current."""
+
+from __future__ import annotations
+
+from peewee import PostgresqlDatabase
+from playhouse.migrate import SchemaMigrator
+
+from models import ALL_MODELS, Goal, InboundMessage, OutboundEmail, Person
+from models.migrations import (
+    MIGRATIONS,
+    SchemaVersion,
+    current_version,
+    latest_version,
+    migrate,
+)
+
+
+def make_version_1(database) -> None:
+    """Turn the current schema into the first release's: undo every later step."""
+    migrator = SchemaMigrator.from_database(database)
+    for step in reversed(MIGRATIONS):
+        step.down(migrator)
+    SchemaVersion.update(version=1).execute()
+
+
+def index_names(database, model) -> set[str]:
+    return {index.name for index in database.get_indexes(model._meta.table_name)}
+
+
+def insert_rows() -> Person:
+    person = Person.create(name="Ada Lovelace", email="ada@example.org", timezone="Europe/London")
+    OutboundEmail.create(
+        kind="ping", to_addr=person.email, person=person, message_id="<m1@t>", idem_key="k1"
+    )
+    InboundMessage.create(raw=b"Subject: hi\r\n\r\nhello\r\n", sha256="a" * 64)
+    return person
+
+
+def test_it_upgrades_a_version_1_database_in_place(db):
+    # Given a database made by the first release, with rows in it
+    make_version_1(db)
+    person = insert_rows()
+    assert current_version() == 1
+    assert "outbound_email_status_next_attempt_at" not in index_names(db, OutboundEmail)
+
+    # When it is migrated
+    applied = migrate()
+
+    # Then it has every later step, the new indexes, and the same rows
+    assert applied == [step.version for step in MIGRATIONS]
+    assert current_version() == latest_version() == 2
+    assert "outbound_email_status_next_attempt_at" in index_names(db, OutboundEmail)
+    assert "inbound_message_status_next_attempt_at" in index_names(db, InboundMessage)
+    assert Person.get_by_id(person.id).timezone == "Europe/London"
+    assert OutboundEmail.get().to_addr == "ada@example.org"
+    assert bytes(InboundMessage.get().raw) == b"Subject: hi\r\n\r\nhello\r\n"
+    assert SchemaVersion.select().count() == 1
+
+
+def test_it_does_nothing_on_a_current_database(db):
+    insert_rows()
+    before = {m: index_names(db, m) for m in (OutboundEmail, InboundMessage)}
+
+    assert migrate() == []
+
+    assert current_version() == latest_version()
+    assert {m: index_names(db, m) for m in (OutboundEmail, InboundMessage)} == before
+    assert Person.select().count() == 1
+    assert SchemaVersion.select().count() == 1
+
+
+def test_it_upgrades_tables_made_before_versions_were_recorded(db):
+    make_version_1(db)
+    insert_rows()
+    db.drop_tables([SchemaVersion])
+
+    assert current_version() == 1
+    assert migrate() == [2]
+    assert current_version() == 2
+    assert Person.select().count() == 1
+
+
+def test_it_creates_the_tables_of_models_added_since(db):
+    make_version_1(db)
+    db.drop_tables([Goal])
+
+    migrate()
+
+    assert Goal.table_exists()
+
+
+def test_it_creates_a_new_database_at_the_latest_version(db):
+    db.drop_tables([*ALL_MODELS, SchemaVersion], cascade=isinstance(db, PostgresqlDatabase))
+    assert current_version() is None
+
+    assert migrate() == [latest_version()]
+
+    assert all(model.table_exists() for model in ALL_MODELS)
+    assert "outbound_email_status_next_attempt_at" in index_names(db, OutboundEmail)

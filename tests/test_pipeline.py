@@ -1,0 +1,347 @@
+"""The inbound pipeline: guards, kinds, matching, appliers and quarantine, on a real database."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from models import (
+    ActionItemUpdate,
+    EmailAlias,
+    InboundMessage,
+    OutboundEmail,
+    Person,
+    Rejection,
+    Rsvp,
+    Session,
+    clock,
+)
+from tests import mailfactory as mf
+from workers import inbound, outbox
+from workers import settings as settings_mod
+from workers.appliers import APPLIERS
+from workers.inbound_errors import AmbiguousReplyError
+from workers.tokens import make_bounce_address, make_reply_address
+
+
+@pytest.fixture
+def item_applier(monkeypatch):
+    """Replies about items record a real ActionItemUpdate."""
+    monkeypatch.setitem(APPLIERS, "item", mf.record_update)
+
+
+def run(raw: bytes, rcpt_to: list[str] | None = None) -> InboundMessage:
+    row, _ = inbound.store_raw(raw, "smtp", "", rcpt_to)
+    inbound.process(row.id)
+    return InboundMessage.get_by_id(row.id)
+
+
+def configure(**changes) -> None:
+    settings_mod.configure(dataclasses.replace(settings_mod.get(), **changes))
+
+
+def test_it_applies_a_reply_to_a_signed_address(db, item_applier):
+    # Given Ada's open item and a reply from her to its signed address
+    ada = mf.make_person()
+    item = mf.make_item(ada)
+    raw = mf.reply("Ada <ADA@example.org>", mf.reply_address(ada, "item", item.id), "Done, hired.")
+    # When it is processed
+    row = run(raw)
+    # Then the words she wrote (not the quote) reach the applier, as her, about the item
+    assert row.status == "applied", row.reason
+    assert (row.person_id, row.object_type, row.object_id) == (ada.id, "item", item.id)
+    [update] = ActionItemUpdate.select()
+    assert update.note == "Done, hired."
+    assert update.by_id == ada.id and update.inbound == row.id
+
+
+def test_it_accepts_a_reply_from_an_alias(db, item_applier):
+    ada = mf.make_person()
+    EmailAlias.create(person=ada, email="ada@home.example.net")
+    item = mf.make_item(ada)
+    row = run(mf.reply("ada@home.example.net", mf.reply_address(ada, "item", item.id)))
+    assert row.status == "applied"
+    assert ActionItemUpdate.select().count() == 1
+
+
+def _forged(ada, bob, item):
+    settings = settings_mod.get()
+    forged = make_reply_address("not-our-secret", settings.reply_domain, ada.id, "item", item.id, 9)
+    good = mf.reply_address(ada, "item", item.id)
+    local, domain = good.split("@")
+    parts = local.split("-")
+    parts[2] = str(int(parts[2]) + 1)  # point the token at another item
+    return {
+        "forged token": (mf.reply("ada@example.org", forged), "InvalidTokenError"),
+        "tampered token": (
+            mf.reply("ada@example.org", "-".join(parts) + "@" + domain),
+            "InvalidTokenError",
+        ),
+        "someone else's token": (mf.reply("bob@example.org", good), "SenderMismatchError"),
+        "loop": (mf.reply("tandem@tandem.test", good), "EmailLoopError"),
+    }
+
+
+@pytest.mark.parametrize("case", ["forged token", "tampered token", "someone else's token", "loop"])
+def test_it_changes_nothing_for_forged_or_mismatched_replies(db, item_applier, case):
+    # Given Ada's item and Bob, who is not its owner
+    ada, bob = mf.make_person(), mf.make_person("bob@example.org", "Bob")
+    item = mf.make_item(ada)
+    raw, reason = _forged(ada, bob, item)[case]
+    # When the message is processed
+    row = run(raw)
+    # Then nothing changed and the reason is kept
+    assert (row.status, row.reason) == ("quarantined", reason)
+    assert ActionItemUpdate.select().count() == 0
+    assert OutboundEmail.select().count() == 0  # and nobody was answered
+
+
+def test_it_treats_a_message_carrying_our_message_id_as_a_loop(db, item_applier):
+    ada = mf.make_person()
+    item = mf.make_item(ada)
+    raw = mf.reply("ada@example.org", mf.reply_address(ada, "item", item.id))
+    raw = raw.replace(b"@client.example.org>", b"@tandem.test>")
+    row = run(raw)
+    assert (row.status, row.reason) == ("quarantined", "EmailLoopError")
+    assert ActionItemUpdate.select().count() == 0
+
+
+def test_it_refuses_a_dmarc_failure_reported_by_a_trusted_server(db, item_applier):
+    configure(trusted_authserv_ids=("mx.tandem.test",))
+    ada = mf.make_person()
+    item = mf.make_item(ada)
+    verdict = (
+        "mx.tandem.test; spf=pass smtp.mailfrom=example.org; dmarc=fail header.from=example.org"
+    )
+    raw = mf.reply(
+        "ada@example.org",
+        mf.reply_address(ada, "item", item.id),
+        headers={"Authentication-Results": verdict},
+    )
+    row = run(raw)
+    assert (row.status, row.reason) == ("quarantined", "DmarcFailError")
+    assert ActionItemUpdate.select().count() == 0
+
+
+def test_it_ignores_dmarc_verdicts_from_untrusted_servers(db, item_applier):
+    configure(trusted_authserv_ids=("mx.tandem.test",))
+    ada = mf.make_person()
+    item = mf.make_item(ada)
+    raw = mf.reply(
+        "ada@example.org",
+        mf.reply_address(ada, "item", item.id),
+        headers={"Authentication-Results": "evil.example; dmarc=fail header.from=example.org"},
+    )
+    assert run(raw).status == "applied"
+
+
+def test_it_answers_an_expired_token_with_a_way_to_answer_now(db, item_applier):
+    # Given a reply to an address that expired yesterday
+    ada = mf.make_person()
+    item = mf.make_item(ada)
+    address = mf.reply_address(ada, "item", item.id, days=1)
+    clock.travel(dt.timedelta(days=2))
+    # When two such replies arrive the same day
+    first = run(mf.reply("ada@example.org", address, "done"))
+    second = run(mf.reply("ada@example.org", address, "done, really"))
+    # Then nothing changed, both are kept, and Ada got one email she can answer
+    assert (first.reason, second.reason) == ("ExpiredTokenError", "ExpiredTokenError")
+    assert ActionItemUpdate.select().count() == 0
+    [email] = OutboundEmail.select()
+    assert email.kind == "rejection-expired" and email.person_id == ada.id
+    assert (email.object_type, email.object_id) == ("item", item.id)
+    assert email.reply_to.startswith("reply+")
+    assert Rejection.select().count() == 1
+    # And answering that email is applied
+    row = run(mf.reply("ada@example.org", email.reply_to, "done now"))
+    assert row.status == "applied"
+
+
+def test_it_falls_back_to_in_reply_to_and_links_the_email(db, item_applier):
+    ada = mf.make_person()
+    item = mf.make_item(ada)
+    with outbox.transaction():
+        sent = outbox.queue_email(
+            "ping", ada, {"subject": "s", "body": "b"}, key="k", about=("item", item.id)
+        )
+    row = run(
+        mf.reply("ada@example.org", "tandem@tandem.test", "done", in_reply_to=sent.message_id)
+    )
+    assert row.status == "applied"
+    assert row.in_reply_to_id == sent.id
+    assert ActionItemUpdate.select().count() == 1
+
+
+def test_it_quarantines_an_unmatched_reply_and_tells_a_known_sender(db, item_applier):
+    mf.make_person()
+    row = run(mf.reply("ada@example.org", "tandem@tandem.test", "done"))
+    stranger = run(mf.reply("eve@example.net", "tandem@tandem.test", "hello"))
+    assert (row.reason, stranger.reason) == ("UnmatchedReplyError", "UnmatchedReplyError")
+    [email] = OutboundEmail.select()
+    assert (email.kind, email.to_addr) == ("rejection-unmatched", "ada@example.org")
+
+
+def test_it_needs_an_applier_for_the_object(db, monkeypatch):
+    monkeypatch.delitem(APPLIERS, "assignment", raising=False)
+    ada = mf.make_person()
+    row = run(mf.reply("ada@example.org", mf.reply_address(ada, "assignment", 7)))
+    assert (row.status, row.reason) == ("quarantined", "NoApplierError")
+
+
+def test_it_keeps_an_empty_reply(db, item_applier):
+    ada = mf.make_person()
+    item = mf.make_item(ada)
+    row = run(mf.reply("ada@example.org", mf.reply_address(ada, "item", item.id), ""))
+    assert (row.status, row.reason) == ("quarantined", "EmptyReplyError")
+    assert ActionItemUpdate.select().count() == 0
+
+
+def test_it_answers_an_ambiguous_reply_with_what_it_understood(db, monkeypatch):
+    def ambiguous(ctx):
+        raise AmbiguousReplyError(
+            "two statuses", understood=["1 done"], not_understood=["1 blocked"]
+        )
+
+    monkeypatch.setitem(APPLIERS, "item", ambiguous)
+    ada = mf.make_person()
+    item = mf.make_item(ada)
+    row = run(
+        mf.reply("ada@example.org", mf.reply_address(ada, "item", item.id), "1 done 1 blocked")
+    )
+    assert (row.status, row.reason) == ("quarantined", "AmbiguousReplyError")
+    [email] = OutboundEmail.select()
+    assert email.kind == "rejection-ambiguous"
+    assert email.ctx["understood"] == ["1 done"] and email.ctx["not_understood"] == ["1 blocked"]
+
+
+def test_it_rolls_back_an_applier_that_fails_unexpectedly(db, monkeypatch):
+    def broken(ctx):
+        mf.record_update(ctx)
+        raise RuntimeError("bug")
+
+    monkeypatch.setitem(APPLIERS, "item", broken)
+    ada = mf.make_person()
+    item = mf.make_item(ada)
+    row = run(mf.reply("ada@example.org", mf.reply_address(ada, "item", item.id)))
+    assert (row.status, row.reason) == ("quarantined", "ProcessingError")
+    assert ActionItemUpdate.select().count() == 0
+
+
+def test_it_records_auto_replies_without_applying_them(db, item_applier):
+    ada = mf.make_person()
+    item = mf.make_item(ada)
+    raw = mf.reply(
+        "ada@example.org",
+        mf.reply_address(ada, "item", item.id),
+        "I am out of the office until Monday.",
+        subject="Out of Office: Your update",
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    row = run(raw)
+    assert (row.status, row.kind) == ("auto_reply", "auto_reply")
+    assert ActionItemUpdate.select().count() == 0
+
+
+def _sent_to(person: Person) -> OutboundEmail:
+    with outbox.transaction():
+        return outbox.queue_email(
+            "ping", person, {"subject": "s", "body": "b"}, key=f"p{person.id}"
+        )
+
+
+def test_it_marks_a_hard_bounce_by_verp_return_path(db):
+    ada = mf.make_person()
+    sent = _sent_to(ada)
+    settings = settings_mod.get()
+    verp = make_bounce_address(settings.secret_key, settings.reply_domain, sent.id)
+    row = run(mf.dsn("ada@example.org", "<unknown@elsewhere>", to=verp), [verp])
+    assert row.status == "bounce"
+    assert OutboundEmail.get_by_id(sent.id).status == "bounced"
+    assert Person.get_by_id(ada.id).bounce_state == "hard"
+
+
+def test_it_escalates_soft_bounces_to_hard_after_three(db):
+    ada = mf.make_person()
+    states = []
+    for n in range(3):
+        sent = (
+            _sent_to(ada)
+            if n == 0
+            else outbox.queue_email("ping", ada, {"subject": "s", "body": "b"}, key=f"again{n}")
+        )
+        run(mf.dsn("ada@example.org", sent.message_id, status="4.2.2", tag=str(n)))
+        states.append(Person.get_by_id(ada.id).bounce_state)
+    assert states == ["soft", "soft", "hard"]
+
+
+def test_it_does_not_mark_a_bounce_naming_another_recipient(db):
+    ada = mf.make_person()
+    sent = _sent_to(ada)
+    row = run(mf.dsn("someone@else.example", sent.message_id))
+    assert row.status == "bounce"
+    assert OutboundEmail.get_by_id(sent.id).status == "queued"
+    assert Person.get_by_id(ada.id).bounce_state == "ok"
+
+
+def _session() -> Session:
+    from models import Programme
+
+    programme = Programme.create(name="Calendar programme")
+    start = dt.datetime(2026, 3, 10, 9)
+    return Session.create(
+        programme=programme,
+        title="Follow-up",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        uid="session-1@tandem.test",
+        sequence=1,
+    )
+
+
+def test_it_updates_the_rsvp_from_a_calendar_reply(db):
+    ada = mf.make_person()
+    session = _session()
+    row = run(mf.calendar_reply("ada@example.org", session.uid, partstat="DECLINED", sequence=1))
+    assert (row.status, row.kind) == ("applied", "calendar_reply"), row.detail
+    rsvp = Rsvp.get(Rsvp.session == session, Rsvp.person == ada)
+    assert (rsvp.partstat, rsvp.sequence) == ("DECLINED", 1)
+
+
+def test_it_refuses_a_calendar_reply_sent_for_someone_else(db):
+    ada = mf.make_person()
+    mf.make_person("bob@example.org", "Bob")
+    session = _session()
+    raw = mf.calendar_reply("bob@example.org", session.uid, attendee="ada@example.org")
+    row = run(raw)
+    assert (row.status, row.reason) == ("quarantined", "CalendarSenderMismatchError")
+    assert not Rsvp.select().where(Rsvp.person == ada).exists()
+
+
+def test_it_ignores_a_calendar_reply_older_than_the_recorded_one(db):
+    ada = mf.make_person()
+    session = _session()
+    Rsvp.create(session=session, person=ada, partstat="ACCEPTED", sequence=2)
+    row = run(mf.calendar_reply("ada@example.org", session.uid, partstat="DECLINED", sequence=1))
+    assert row.reason == "StaleCalendarReplyError"
+    assert Rsvp.get(Rsvp.person == ada).partstat == "ACCEPTED"
+
+
+def test_it_records_the_times_a_counter_proposes(db):
+    ada = mf.make_person()
+    session = _session()
+    raw = mf.calendar_reply(
+        "ada@example.org",
+        session.uid,
+        method="COUNTER",
+        partstat="TENTATIVE",
+        sequence=1,
+        start="20260311T140000Z",
+        end="20260311T150000Z",
+    )
+    row = run(raw)
+    assert row.status == "applied", row.reason
+    rsvp = Rsvp.get(Rsvp.person == ada)
+    assert rsvp.proposed_start == dt.datetime(2026, 3, 11, 14)
+    assert rsvp.proposed_end == dt.datetime(2026, 3, 11, 15)

@@ -1,0 +1,105 @@
+"""The quarantine page: coordinators read kept messages, apply them to someone, or dismiss them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from models import ActionItemUpdate, AuditEvent, InboundMessage
+from tests import mailfactory as mf
+from web.auth import create_user
+from workers import inbound
+from workers.appliers import APPLIERS
+
+
+@pytest.fixture
+def coordinator(client):
+    user = create_user("coord@example.org", "Cora", "a long password")
+    with client.session_transaction() as session:
+        session["user_id"] = user.id
+    return user
+
+
+@pytest.fixture
+def kept(db, monkeypatch):
+    """An unmatched reply from Ada, kept in quarantine, and her open item."""
+    monkeypatch.setitem(APPLIERS, "item", mf.record_update)
+    ada = mf.make_person()
+    item = mf.make_item(ada)
+    raw = mf.reply(
+        "Ada <ada@example.org>",
+        "tandem@tandem.test",
+        "Done <script>alert(1)</script>",
+        subject="Re: my <b>item</b>",
+    )
+    row, _ = inbound.store_raw(raw, "smtp")
+    inbound.process(row.id)
+    return InboundMessage.get_by_id(row.id), ada, item
+
+
+def csrf_token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_it_needs_a_login(client, kept):
+    response = client.get("/quarantine/")
+    assert response.status_code == 302 and "/auth/login" in response.location
+
+
+def test_it_lists_kept_messages_with_their_reason(client, coordinator, kept):
+    row, _, _ = kept
+    html = client.get("/quarantine/").get_data(as_text=True)
+    assert 'href="/quarantine/"' in html and ">Quarantine<" in html  # the nav link
+    assert "UnmatchedReplyError" in html and "ada@example.org" in html
+    assert "Re: my &lt;b&gt;item&lt;/b&gt;" in html
+
+
+def test_it_shows_a_message_escaped(client, coordinator, kept):
+    row, _, _ = kept
+    html = client.get(f"/quarantine/{row.id}").get_data(as_text=True)
+    assert "Done &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert" not in html
+    assert "Please tell us how your action items are going." in html  # the full text
+    assert "Message-ID" in html
+
+
+def test_it_applies_a_message_as_the_chosen_person(client, coordinator, kept):
+    # Given a kept reply and the coordinator's form
+    row, ada, item = kept
+    token = csrf_token(client.get(f"/quarantine/{row.id}").get_data(as_text=True))
+    # When the coordinator applies it to Ada's item
+    form = {"csrf_token": token, "person_id": ada.id, "object_type": "item", "object_id": item.id}
+    response = client.post(f"/quarantine/{row.id}/apply", data=form)
+    # Then the applier ran as Ada, and who decided it is recorded
+    assert response.status_code == 302
+    assert InboundMessage.get_by_id(row.id).status == "applied"
+    [update] = ActionItemUpdate.select()
+    assert (update.item_id, update.by_id) == (item.id, ada.id)
+    event = AuditEvent.get(AuditEvent.verb == "inbound.applied")
+    assert event.actor == f"user:{coordinator.id}"
+
+
+def test_it_keeps_the_message_when_applying_fails(client, coordinator, kept):
+    row, ada, item = kept
+    token = csrf_token(client.get(f"/quarantine/{row.id}").get_data(as_text=True))
+    form = {"csrf_token": token, "person_id": ada.id, "object_type": "nothing", "object_id": 1}
+    response = client.post(f"/quarantine/{row.id}/apply", data=form, follow_redirects=True)
+    assert "NoApplierError" in response.get_data(as_text=True)
+    assert InboundMessage.get_by_id(row.id).status == "quarantined"
+
+
+def test_it_dismisses_a_message_recording_who(client, coordinator, kept):
+    row, _, _ = kept
+    token = csrf_token(client.get(f"/quarantine/{row.id}").get_data(as_text=True))
+    client.post(f"/quarantine/{row.id}/dismiss", data={"csrf_token": token})
+    assert InboundMessage.get_by_id(row.id).status == "dismissed"
+    event = AuditEvent.get(AuditEvent.verb == "inbound.dismissed")
+    assert event.actor == f"user:{coordinator.id}" and event.data["user"] == "coord@example.org"
+    assert row.subject not in client.get("/quarantine/").get_data(as_text=True)
+
+
+def test_it_refuses_forms_without_the_csrf_token(client, coordinator, kept):
+    row, _, _ = kept
+    assert client.post(f"/quarantine/{row.id}/dismiss").status_code == 400
+    assert InboundMessage.get_by_id(row.id).status == "quarantined"

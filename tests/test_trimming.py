@@ -1,0 +1,276 @@
+"""Reply trimming: quote headers, forwarded blocks, quoted lines, signatures, HTML quotes."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workers.htmltext import html_to_text, strip_html_quotes
+from workers.trimming import trim_reply
+
+REPLY = "2 done\n3 60% waiting on HR"
+QUOTE = "> Please tell us how item 2 is going.\n> Thanks"
+
+
+def _reply_above(header: str) -> str:
+    return f"{REPLY}\n\n{header}\n\n{QUOTE}\n"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "On Mon, Jan 13, 2020 at 12:00 PM Ada Lovelace <ada@example.org> wrote:",
+        "Le lun. 13 janv. 2020 à 12:00, Ada Lovelace <ada@example.org> a écrit :",
+        "Am Mo., 13. Jan. 2020 um 12:00 Uhr schrieb Ada Lovelace <ada@example.org>:",
+        "El lun., 13 ene. 2020 a las 12:00, Ada Lovelace (<ada@example.org>) escribió:",
+        "Il giorno lun 13 gen 2020 alle ore 12:00 Ada <ada@example.org> ha scritto:",
+        "Op ma 13 jan. 2020 om 12:00 schreef Ada Lovelace <ada@example.org>:",
+        "W dniu 13.01.2020 o 12:00, Ada Lovelace pisze:",
+        "Em seg., 13 de jan. de 2020 às 12:00, Ada <ada@example.org> escreveu:",
+        "Den mån 13 jan. 2020 kl 12:00 skrev Ada Lovelace <ada@example.org>:",
+        "Den 13. jan. 2020 kl. 12.00 skrev Ada Lovelace <ada@example.org>:",
+        "man. 13. jan. 2020 kl. 12:00 skrev Ada Lovelace <ada@example.org>:",
+        "2020年1月13日(月) 12:00 Ada Lovelace <ada@example.org>:",
+        "在 2020年1月13日 12:00，Ada Lovelace <ada@example.org> 写道：",
+        "13.01.2020 12:00, Ada Lovelace пишет:",
+        "пн, 13 янв. 2020 г. в 12:00, Ada Lovelace <ada@example.org>:",
+        "---- Ada Lovelace wrote ----",
+    ],
+)
+def test_it_cuts_at_quote_headers_in_many_languages(header: str) -> None:
+    assert trim_reply(_reply_above(header)) == REPLY
+
+
+def test_it_cuts_at_a_quote_header_wrapped_over_two_lines() -> None:
+    header = "On Mon, Jan 13, 2020 at 12:00 PM Ada Lovelace from Example\n<ada@example.org> wrote:"
+    text = f"{REPLY}\n\n{header}\n\n{QUOTE}"
+    assert trim_reply(text) == REPLY
+
+
+def test_it_cuts_at_a_header_whose_address_closes_on_the_next_line() -> None:
+    text = f'{REPLY}\n\nAm 13.01.2020 12:00 schrieb "Ada" <ada@example.org\n>:\n\n{QUOTE}'
+    assert trim_reply(text) == REPLY
+
+
+def test_it_splits_a_header_sharing_a_line_with_the_reply() -> None:
+    text = "sounds good On Mon, Jan 13, 2020 at 12:00 PM, ada@example.org wrote:\n> hi"
+    assert trim_reply(text) == "sounds good"
+
+
+def test_it_splits_a_header_ending_a_long_paragraph() -> None:
+    paragraph = "We finished item 2 and " + "made good progress on the rest " * 12
+    text = (
+        f"{paragraph.strip()} On Mon, Jan 13, 2020 at 12:00 PM Ada <ada@example.org> wrote:\n> hi"
+    )
+    assert trim_reply(text) == paragraph.strip()
+
+
+def test_it_keeps_a_sentence_that_merely_ends_with_wrote() -> None:
+    text = "Here is what I wrote:\nitem 2 is done"
+    assert trim_reply(text) == text
+
+
+@pytest.mark.parametrize(
+    "separator",
+    [
+        "-----Original Message-----",
+        "----- Original Message -----",
+        "-----Ursprüngliche Nachricht-----",
+        "-------- Message d'origine --------",
+        "---------- Forwarded message ---------",
+        "Begin forwarded message:",
+        "________________________________",
+    ],
+)
+def test_it_cuts_at_original_and_forwarded_message_separators(separator: str) -> None:
+    text = f"{REPLY}\n\n{separator}\nHello Ada,\nhow is item 2?"
+    assert trim_reply(text) == REPLY
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "From: Tandem <t@example.org>\nSent: Monday, January 13, 2020 12:00\nTo: Ada\nSubject: X",
+        "*From:* Tandem <t@example.org>\n*Date:* Monday, January 13, 2020\n*Subject:* Items",
+        "Von: Tandem <t@example.org>\nGesendet: Montag, 13. Januar 2020 12:00\nAn: Ada\nBetreff: X",
+        "De : Tandem [mailto:t@example.org]\nEnvoyé : lundi 13 janvier 2020\nÀ : Ada\nObjet : X",
+        "Från: Tandem\nSkickat: den 13 januari 2020 12:00\nTill: Ada\nÄmne: Items",
+        "差出人: Tandem\n送信日時: 2020年1月13日 12:00\n宛先: Ada\n件名: Items",
+        "От: Tandem\nОтправлено: 13 января 2020 г. 12:00\nКому: Ada\nТема: Items",
+    ],
+)
+def test_it_cuts_at_outlook_header_blocks_in_many_languages(block: str) -> None:
+    text = f"{REPLY}\n\n{block}\n\nHello Ada,\nhow is item 2?"
+    assert trim_reply(text) == REPLY
+
+
+def test_it_keeps_a_reply_mentioning_one_header_word() -> None:
+    text = "Date: next Friday suits me\nThanks"
+    assert trim_reply(text) == text
+
+
+def test_it_drops_trailing_quoted_lines_without_a_header() -> None:
+    assert trim_reply(f"{REPLY}\n\n{QUOTE}\n>\n") == REPLY
+
+
+def test_it_drops_supercite_quoted_lines() -> None:
+    assert trim_reply(f"{REPLY}\n\nAL> Please tell us\nAL> how it goes\n") == REPLY
+
+
+def test_it_keeps_a_reply_written_below_the_quote() -> None:
+    text = (
+        f"Hi\n\nOn Mon, Jan 13, 2020 at 12:00 PM Ada <ada@example.org> wrote:\n{QUOTE}\n\n{REPLY}"
+    )
+    assert trim_reply(text) == f"Hi\n\n{REPLY}"
+
+
+def test_it_keeps_answers_written_between_quoted_lines() -> None:
+    # Given a reply answering each quoted question in turn
+    text = (
+        "Hi,\n\nOn Mon, Jan 13, 2020 at 12:00 PM Ada <ada@example.org> wrote:\n"
+        "> 2. Finish the report\n\n2 done\n\n> 3. Hire an analyst\n\n3 60% waiting on HR\n"
+    )
+    # When it is trimmed
+    reply = trim_reply(text)
+    # Then the answers stay and the quoted questions go
+    assert reply == "Hi,\n\n2 done\n\n3 60% waiting on HR"
+
+
+def test_it_keeps_the_words_of_someone_who_wrote_only_below_the_header() -> None:
+    text = f"On Mon, Jan 13, 2020 at 12:00 PM Ada <ada@example.org> wrote:\n\n{QUOTE}\n\n{REPLY}"
+    assert trim_reply(text) == REPLY
+
+
+def test_it_keeps_a_single_line_that_only_looks_quoted() -> None:
+    text = "Visit us\n>>> http://example.org <<<\nthanks"
+    assert trim_reply(text) == text
+
+
+@pytest.mark.parametrize(
+    "sign_off",
+    [
+        "Sent from my iPhone",
+        "Get Outlook for iOS<https://aka.ms/o0ukef>",
+        "Get Outlook for Android",
+        "Envoyé de mon iPhone",
+        "Von meinem iPhone gesendet",
+        "Enviado desde mi Samsung Galaxy",
+        "Sent from TypeApp <http://www.typeapp.com/r>",
+        "Sent from Mail for Windows",
+    ],
+)
+def test_it_drops_mobile_sign_offs(sign_off: str) -> None:
+    assert trim_reply(f"{REPLY}\n\n{sign_off}\n") == REPLY
+
+
+def test_it_keeps_a_sentence_starting_like_a_sign_off() -> None:
+    text = f"{REPLY}\n\nSent from my desk, which is much easier than from my mobile phone."
+    assert trim_reply(text) == text
+
+
+def test_it_drops_a_dash_dash_signature() -> None:
+    assert trim_reply(f"{REPLY}\n\n-- \nAda Lovelace\nAnalytical Engines Ltd\n") == REPLY
+
+
+def test_it_drops_a_mailing_list_footer_below_a_short_rule() -> None:
+    text = f"{REPLY}\n\n__\nexample-users mailing list\nhttp://lists.example.org/"
+    assert trim_reply(text) == REPLY
+
+
+def test_it_drops_a_leftover_rule_line() -> None:
+    assert trim_reply(f"{REPLY}\n\n ------------------------------\n") == REPLY
+
+
+def test_it_strips_gmail_quotes_from_html_before_conversion() -> None:
+    html = (
+        '<div dir="ltr">2 done<br>3 60% waiting on HR</div><div class="gmail_quote">'
+        "<div>On Mon, Ada wrote:</div><blockquote><div>How is item 2?</div></blockquote></div>"
+    )
+    assert trim_reply("", html) == REPLY
+
+
+@pytest.mark.parametrize(
+    "quoted",
+    [
+        '<div id="divRplyFwdMsg"><b>From:</b> Tandem</div><div>How is item 2?</div>',
+        '<div id="appendonsend"></div><hr><div>How is item 2?</div>',
+        '<div class="moz-cite-prefix">On 13/01/2020 Ada wrote:</div><blockquote>How?</blockquote>',
+        '<div class="yahoo_quoted"><div>How is item 2?</div></div>',
+        '<blockquote type="cite"><div>How is item 2?</div></blockquote>',
+        '<div style="border:none;border-top:solid #E1E1E1 1.0pt"><p>From: Tandem</p></div>'
+        "<p>How is item 2?</p>",
+    ],
+)
+def test_it_strips_client_quote_markers_from_html(quoted: str) -> None:
+    html = f"<html><body><p>2 done</p><p>3 60% waiting on HR</p>{quoted}</body></html>"
+    assert "How" not in trim_reply("", html)
+    assert "3 60% waiting on HR" in trim_reply("", html)
+
+
+def test_it_uses_the_html_when_the_text_was_derived_from_it() -> None:
+    html = '<p>2 done</p><blockquote type="cite">How is item 2?</blockquote>'
+    assert trim_reply(html_to_text(html), html) == "2 done"
+
+
+def test_it_converts_html_to_text_without_link_targets() -> None:
+    text = html_to_text('<p>See <a href="https://example.org/x">the plan</a> &amp; reply</p>')
+    assert text == "See the plan & reply"
+
+
+def test_it_survives_broken_html() -> None:
+    assert strip_html_quotes("<div><blockquote><p>unclosed") == "<div>"
+    assert html_to_text("<<<>>><p") is not None
+
+
+def test_it_returns_nothing_for_a_bare_forward() -> None:
+    text = "---------- Forwarded message ---------\nFrom: a@example.org\n\nthe forwarded words"
+    assert trim_reply(text) == ""
+
+
+def test_it_returns_empty_text_for_an_empty_body() -> None:
+    assert trim_reply("") == ""
+    assert trim_reply("   \n\n") == ""
+
+
+#: Lines hypothesis mixes into random replies: headers, quotes, sign-offs and ordinary words.
+LINE_POOL = [
+    "",
+    REPLY,
+    "> quoted",
+    "On Mon, Jan 13, 2020 at 12:00 PM Ada <ada@example.org> wrote:",
+    "-----Original Message-----",
+    "From: Ada <ada@example.org>",
+    "Sent: Monday",
+    "-- ",
+    "Sent from my iPhone",
+    "________________________________",
+    "Le 13 janv. 2020, Ada a écrit :",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(LINE_POOL), st.text(max_size=80)), max_size=40))
+def test_it_only_ever_returns_text_taken_from_the_body(lines: list[str]) -> None:
+    # Given any mixture of reply lines, quote headers, quotes and noise
+    text = "\n".join(lines)
+    # When it is trimmed
+    reply = trim_reply(text)
+    # Then every line of the reply is (the start of) a line of the body
+    body = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    for line in reply.split("\n"):
+        assert any(source.startswith(line) for source in body)
+
+
+#: Fragments of HTML, well-formed or not, that hypothesis strings together.
+HTML_POOL = [
+    "<div>", "</div>", "<blockquote>", "</blockquote>", '<div class="gmail_quote">',
+    '<div id="divRplyFwdMsg">', "<br>", "<p>", "&amp;", "&#xZZ;", "<!--", "<![CDATA[",
+    "<script>", '<a href="', '">', "2 done",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(HTML_POOL), st.text(max_size=10)), max_size=50))
+def test_it_never_crashes_on_broken_html(parts: list[str]) -> None:
+    assert isinstance(trim_reply("", "".join(parts)), str)

@@ -1,0 +1,267 @@
+"""Follow-up cycles on the web: set up, clone, trigger, reschedule, cancel, watch, take notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
+
+from models import (
+    ActionItem,
+    Cycle,
+    InboundMessage,
+    Membership,
+    Metric,
+    MetricValue,
+    Programme,
+    Rsvp,
+)
+from web.auth import login_required
+from web.cycle_forms import FormError, read_cycle_form, read_session
+from workers.followup import setup
+from workers.followup.common import FollowupError, session_of, stakeholders
+from workers.followup.next_cycle import NEXT_AFTER
+
+bp = Blueprint("cycles", __name__, url_prefix="/cycles")
+
+#: Longest notes text accepted from the page.
+MAX_NOTES = 20_000
+
+
+def _programme_or_404(programme_id) -> Programme:
+    return Programme.get_or_none(Programme.id == programme_id) or abort(404)
+
+
+def _cycle_or_404(cycle_id: int) -> Cycle:
+    return Cycle.get_or_none(Cycle.id == cycle_id) or abort(404)
+
+
+@bp.route("/new", methods=("GET", "POST"))
+@login_required
+def create():
+    """Set up a cycle for a programme."""
+    programme = _programme_or_404(request.args.get("programme", type=int))
+    if request.method == "POST":
+        error = None
+        try:
+            spec = read_cycle_form(request.form, programme)
+        except FormError as exc:
+            error = str(exc)
+        if error is None:
+            cycle = setup.create_cycle(programme, spec)
+            return redirect(url_for("cycles.show", cycle_id=cycle.id))
+        flash(error)
+    members = Membership.select().where(Membership.programme == programme).order_by(Membership.role)
+    open_items = ActionItem.open_for(programme)
+    return render_template(
+        "web/cycles/new.html",
+        programme=programme,
+        members=members,
+        open_items=open_items,
+        form=request.form,
+    )
+
+
+@bp.route("/clone", methods=("POST",))
+@login_required
+def clone():
+    """Draft a cycle like the programme's last one, four weeks later."""
+    programme = _programme_or_404(request.args.get("programme", type=int))
+    last = setup.last_cycle(programme)
+    if last is None:
+        flash("There is no earlier cycle to clone.")
+        return redirect(url_for("cycles.create", programme=programme.id))
+    cycle = setup.clone_cycle(last, NEXT_AFTER)
+    return redirect(url_for("cycles.show", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/trigger", methods=("POST",))
+@login_required
+def trigger(cycle_id: int):
+    """Send the invitations and update requests."""
+    from workers.followup.trigger import trigger as trigger_cycle
+
+    cycle = _cycle_or_404(cycle_id)
+    try:
+        count = trigger_cycle(cycle.id)
+        flash(f"Triggered: {count} emails queued.")
+    except FollowupError as exc:
+        flash(str(exc))
+    return redirect(url_for("cycles.show", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/session", methods=("GET", "POST"))
+@login_required
+def edit_session(cycle_id: int):
+    """Change the session's time or place (invitations are re-sent)."""
+    cycle = _cycle_or_404(cycle_id)
+    session = session_of(cycle)
+    if request.method == "POST":
+        error = None
+        try:
+            starts, ends, zone, location = read_session(request.form)
+            if setup.update_session(cycle, starts, ends, zone, location):
+                flash(
+                    "Session updated; invitations re-sent."
+                    if cycle.status != "draft"
+                    else "Session updated."
+                )
+            return redirect(url_for("cycles.show", cycle_id=cycle.id))
+        except (FormError, FollowupError) as exc:
+            error = str(exc)
+        flash(error)
+    return render_template(
+        "web/cycles/session.html", cycle=cycle, session=session, form=request.form
+    )
+
+
+@bp.route("/<int:cycle_id>/cancel", methods=("POST",))
+@login_required
+def cancel(cycle_id: int):
+    """Cancel the cycle and its session (METHOD:CANCEL to everyone invited)."""
+    cycle = _cycle_or_404(cycle_id)
+    try:
+        setup.cancel_cycle(cycle)
+        flash("Cycle cancelled.")
+    except FollowupError as exc:
+        flash(str(exc))
+    return redirect(url_for("cycles.show", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/notes", methods=("POST",))
+@login_required
+def notes(cycle_id: int):
+    """Enter the session's decisions and new action items, as the notes email would."""
+    from workers.followup.notes import apply_notes
+    from workers.followup.summary import summarise_if_ready
+
+    cycle = _cycle_or_404(cycle_id)
+    text = request.form.get("notes", "")[:MAX_NOTES]
+    error = None
+    if not text.strip():
+        error = "Write the decisions and action items first."
+    elif cycle.status in ("draft", "cancelled"):
+        error = f"The cycle is {cycle.status}; notes come after the session."
+    if error is None:
+        outcome = apply_notes(cycle, text, by=None, source="web")
+        flash(f"{len(outcome.created)} action items created.")
+        for question in outcome.questions:
+            flash(f"Not created: {question}")
+        summarise_if_ready(cycle.id)
+    else:
+        flash(error)
+    return redirect(url_for("cycles.show", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>")
+@login_required
+def show(cycle_id: int):
+    """Show the cycle's status: answers, RSVPs, items, metrics, brief, summary, quarantine."""
+    cycle = _cycle_or_404(cycle_id)
+    session = session_of(cycle)
+    rsvps = (
+        {r.person_id: r for r in Rsvp.select().where(Rsvp.session == session)} if session else {}
+    )
+    quarantine = (
+        InboundMessage.select()
+        .where(
+            (InboundMessage.object_type == "cycle")
+            & (InboundMessage.object_id == cycle.id)
+            & (InboundMessage.status == "quarantined")
+        )
+        .order_by(InboundMessage.id.desc())
+    )
+    metrics = Metric.select().where(Metric.programme == cycle.programme_id).order_by(Metric.name)
+    return render_template(
+        "web/cycles/show.html",
+        cycle=cycle,
+        session=session,
+        people=stakeholders(cycle),
+        rsvps=rsvps,
+        items=ActionItem.open_for(cycle.programme_id),
+        new_items=ActionItem.select().where(ActionItem.cycle == cycle),
+        charts=[(m, metric_chart(m)) for m in metrics],
+        quarantine=quarantine,
+        brief=(cycle.summary or {}).get("brief"),
+        summary=cycle.summary if cycle.summary_sent_at else None,
+    )
+
+
+def metric_chart(metric: Metric, width: int = 320, height: int = 120) -> Markup:
+    """Return an inline SVG of a metric's value per cycle with its target as a dashed line."""
+    rows = (
+        MetricValue.select(MetricValue, Cycle)
+        .join(Cycle)
+        .where(MetricValue.metric == metric)
+        .order_by(MetricValue.reported_at)
+    )
+    per_cycle: dict[int, tuple[str, float]] = {}
+    for row in rows:
+        per_cycle[row.cycle_id] = (row.cycle.title, row.value)
+    points = list(per_cycle.values())
+    values = [v for _, v in points] + [x for x in (metric.baseline, metric.target) if x is not None]
+    if not values:
+        return Markup('<p class="muted">No values yet.</p>')
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+
+    def y(v: float) -> float:
+        return round(height - 10 - (v - low) / span * (height - 20), 1)
+
+    step = (width - 40) / max(len(points) - 1, 1)
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="{escape(metric.name)} against target">'
+    ]
+    if metric.target is not None:
+        parts.append(
+            f'<line x1="0" x2="{width}" y1="{y(metric.target)}" y2="{y(metric.target)}" '
+            'stroke="#1e8e3e" stroke-dasharray="4 3"><title>target</title></line>'
+        )
+    coords = [(20 + i * step, y(v)) for i, (_, v) in enumerate(points)]
+    if len(coords) > 1:
+        path = " ".join(f"{x:.1f},{yy}" for x, yy in coords)
+        parts.append(f'<polyline fill="none" stroke="#2f6fdf" stroke-width="2" points="{path}"/>')
+    for (x, yy), (title, v) in zip(coords, points, strict=True):
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{yy}" r="3.5" fill="#2f6fdf">'
+            f"<title>{escape(title)}: {v:g}</title></circle>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+@bp.app_template_filter("localtime")
+def localtime(value: dt.datetime | None, zone: str, fmt: str = "%Y-%m-%dT%H:%M") -> str:
+    """Format a naive-UTC time in ``zone`` (the default suits datetime-local inputs)."""
+    if value is None:
+        return ""
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    return value.replace(tzinfo=dt.UTC).astimezone(tz).strftime(fmt)
+
+
+@click.group("cycle")
+def cycle_cli() -> None:
+    """Follow-up cycles: trigger one from the command line."""
+
+
+@cycle_cli.command("trigger")
+@click.argument("cycle_id", type=int)
+def trigger_command(cycle_id: int) -> None:
+    """Send a drafted cycle's invitations and update requests."""
+    import workers  # noqa: F401  (sets up the broker, so delivery is enqueued)
+    from workers.followup.trigger import trigger as trigger_cycle
+
+    if Cycle.get_or_none(Cycle.id == cycle_id) is None:
+        raise click.ClickException(f"there is no cycle {cycle_id}")
+    try:
+        count = trigger_cycle(cycle_id)
+    except FollowupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Cycle {cycle_id} triggered: {count} emails queued.")

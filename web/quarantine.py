@@ -1,0 +1,136 @@
+"""The quarantine: messages Tandem kept but did not apply, for a coordinator to settle."""
+
+from __future__ import annotations
+
+import email.policy
+from email.parser import BytesHeaderParser
+
+from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
+
+from models import AuditEvent, InboundMessage, Person, clock
+from web.auth import login_required
+
+bp = Blueprint("quarantine", __name__, url_prefix="/quarantine")
+
+#: Messages listed on one page, newest first.
+PAGE_SIZE = 200
+
+#: Headers shown when a coordinator reads a kept message.
+SHOWN_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To")
+
+
+def _kept(message_id: int) -> InboundMessage:
+    row = InboundMessage.get_or_none(InboundMessage.id == message_id)
+    if row is None or row.status != "quarantined":
+        abort(404)
+    return row
+
+
+@bp.route("/")
+@login_required
+def index():
+    """List the kept messages with their reason, sender, subject and arrival time."""
+    rows = (
+        InboundMessage.select()
+        .where(InboundMessage.status == "quarantined")
+        .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+        .limit(PAGE_SIZE)
+    )
+    return render_template("web/quarantine/index.html", rows=rows)
+
+
+@bp.route("/<int:message_id>")
+@login_required
+def show(message_id: int):
+    """Show one kept message: its headers, the trimmed words and the full text."""
+    from workers.appliers import APPLIERS
+
+    row = _kept(message_id)
+    return render_template(
+        "web/quarantine/show.html",
+        row=row,
+        headers=headers_of(bytes(row.raw)),
+        full_text=full_text(bytes(row.raw)),
+        people=Person.select().order_by(Person.name).limit(1000),
+        object_types=sorted(APPLIERS),
+    )
+
+
+@bp.route("/<int:message_id>/apply", methods=("POST",))
+@login_required
+def apply(message_id: int):
+    """Apply a kept message as the chosen person to the chosen object."""
+    from workers.inbound_errors import InboundError
+    from workers.pipeline import apply_as
+
+    row = _kept(message_id)
+    person = Person.get_or_none(Person.id == request.form.get("person_id", type=int))
+    object_type = request.form.get("object_type", "").strip()
+    object_id = request.form.get("object_id", type=int)
+    error = None
+    if person is None:
+        error = "Choose the person the message is from."
+    elif not object_type or object_id is None:
+        error = "Choose what the message is about (a kind and a number)."
+    if error is None:
+        try:
+            summary = apply_as(row, person, object_type, object_id)
+        except InboundError as exc:
+            error = f"Could not apply it: {exc.reason}: {exc.detail}"
+    if error is not None:
+        flash(error)
+        return redirect(url_for("quarantine.show", message_id=row.id))
+    AuditEvent.record(
+        "inbound.applied", row, actor=f"user:{g.user.id}", person=person.id, summary=summary
+    )
+    flash(f"Applied as {person.name}: {summary}")
+    return redirect(url_for("quarantine.index"))
+
+
+@bp.route("/<int:message_id>/dismiss", methods=("POST",))
+@login_required
+def dismiss(message_id: int):
+    """Dismiss a kept message, recording who did it and when."""
+    row = _kept(message_id)
+    InboundMessage.update(status="dismissed").where(InboundMessage.id == row.id).execute()
+    AuditEvent.record(
+        "inbound.dismissed",
+        row,
+        actor=f"user:{g.user.id}",
+        user=g.user.email,
+        at=clock.now().isoformat(),
+        reason=row.reason,
+    )
+    flash("Message dismissed.")
+    return redirect(url_for("quarantine.index"))
+
+
+def headers_of(raw: bytes) -> list[tuple[str, str]]:
+    """Return the headers worth showing, decoded, in a fixed order."""
+    parsed = BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
+    shown = []
+    for name in SHOWN_HEADERS:
+        try:
+            value = parsed.get(name)
+        except Exception:  # a malformed header is shown raw instead of failing the page
+            value = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw).get(name)
+        if value is not None:
+            shown.append((name, str(value)))
+    return shown
+
+
+def full_text(raw: bytes) -> str:
+    """Return the message's whole text (quoted history included), or the raw source."""
+    from workers.message import UnreadableMessage, parse_message
+
+    try:
+        parsed = parse_message(raw)
+    except UnreadableMessage:
+        return raw.decode("utf-8", "replace")
+    return parsed.text or parsed.html or raw.decode("utf-8", "replace")
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint and its link in the top navigation."""
+    app.register_blueprint(bp)
+    app.config.setdefault("NAV_LINKS", []).append(("Quarantine", "quarantine.index"))

@@ -1,0 +1,195 @@
+"""Bounces that are not RFC 3464 reports: free-text ones (qmail, Exim, Exchange...) and SES."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from workers.dsn import (
+    ADDRESS_RE,
+    PHRASE_STATUS,
+    SMTP_CODE_RE,
+    STATUS_RE,
+    BounceInfo,
+    action_for,
+    address_in,
+    is_hard,
+    status_from_text,
+)
+from workers.message import ParsedMessage
+
+#: Local parts of the addresses mail servers send bounces from.
+DAEMON_RE = re.compile(
+    r"^(mailer[-_]?daemon|mail[-_]?daemon|post[-_]?master|mdaemon|mail[-_.]?delivery"
+    r"|returned[-_.]?mail|bounces?)(?:[@+]|$)",
+    re.I,
+)
+
+#: Display names mail servers sign bounces with.
+DAEMON_NAME_RE = re.compile(r"mail(er)?[ -]?(delivery|daemon)|postmaster|mail administrator", re.I)
+
+#: Subjects of non-delivery reports in the wild (replies to them start with "Re:").
+SUBJECT_RE = re.compile(
+    r"undeliver|undelivered|not (be )?delivered|delivery (status|failure|has failed|problem|notif)"
+    r"|mail delivery failed|failure notice|returned mail|returning message|delivery failed"
+    r"|could not (be )?deliver|error sending your mail|mail system error|non[- ]?remis"
+    r"|unzustellbar|nicht zustellbar|no se pudo entregar|non recapitato|onbestelbaar"
+    r"|не доставлено|配信エラー|delivery status|mail failure|warning: could not send",
+    re.I,
+)
+
+#: A reply prefix: a person answering a bounce is not a bounce.
+REPLY_PREFIX_RE = re.compile(r"^(re|aw|sv|antw|rif|r|vs|odp|fwd?|wg|tr)\s*:", re.I)
+
+#: What a free-text bounce says when it explains a failure or delay.
+FAILURE_RE = re.compile(
+    r"could ?n[o']t (be )?deliver|undeliverable|delivery (to the following recipients? )?"
+    r"(has )?failed|permanent (fatal )?error|was not delivered|not been delivered"
+    r"|unable to deliver|failed to deliver|returned to sender|no such user|user unknown"
+    r"|unknown user|mailbox (is )?(full|unavailable)|invalid (user|recipient|address)"
+    r"|address_in(\(es\))? failed|wasn't able to deliver|delivery (is|has been) delayed"
+    r"|will retry|requested action not taken|delivery failure|message could not"
+    r"|transcript of session follows",
+    re.I,
+)
+
+#: Where a free-text bounce stops talking and starts quoting the returned message.
+RETURNED_RE = re.compile(
+    r"^\s*(-{2,}.*(original|copy|returned|below|undelivered|headers|forwarded).*"
+    r"|(Received|Return-Path|DKIM-Signature|Message-I[Dd]|MIME-Version):\s.*)$",
+    re.I | re.M,
+)
+
+#: Phrases that tell a free-text report is only a delay.
+DELAY_RE = re.compile(
+    r"will (be )?retr|still trying|has not (yet )?been delivered|delayed|temporar|deferred", re.I
+)
+
+#: Subjects of reports that only warn of a delay.
+DELAY_SUBJECT_RE = re.compile(r"\b(delay|delayed|warning)\b", re.I)
+
+#: Lines that quote a Message-ID, whose right-hand side looks like an address.
+MESSAGE_ID_LINE_RE = re.compile(r"message-?id|in-reply-to|references", re.I)
+
+#: Most recipients read from one free-text bounce.
+MAX_RECIPIENTS = 50
+
+
+def looks_like_text_bounce(msg: ParsedMessage) -> bool:
+    """A mail server's free-text report: sent by a daemon, telling of a failure, naming who."""
+    head = explanation(body_text(msg))
+    automatic = (
+        DAEMON_RE.match(msg.sender or "")
+        or DAEMON_NAME_RE.search(msg.sender_name or "")
+        or str(msg.headers.get("Return-Path", "")).strip() == "<>"
+        or msg.headers.get("X-Failed-Recipients")
+        or (returns_original(msg) and not REPLY_PREFIX_RE.match(msg.subject.strip()))
+    )
+    subject = msg.subject.strip()
+    said = FAILURE_RE.search(head) or (
+        SUBJECT_RE.search(subject) and not REPLY_PREFIX_RE.match(subject)
+    )
+    named = ADDRESS_RE.search(head) or STATUS_RE.search(head) or SMTP_CODE_RE.search(head)
+    named = named or any(p.search(subject) for p, _ in PHRASE_STATUS)
+    return bool(automatic and said and named)
+
+
+def body_text(msg: ParsedMessage) -> str:
+    """The readable text, or the raw text of parts a broken MIME structure left unparsed."""
+    if (msg.text or "").strip():
+        return msg.text
+    raw = [p.get_payload() for p in msg.headers.walk() if isinstance(p.get_payload(), str)]
+    return "\n".join(raw)[:100_000]
+
+
+def returns_original(msg: ParsedMessage) -> bool:
+    """The message carries another message (or its headers) back, as bounces do."""
+    kinds = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers")
+    return any(p.get_content_type() in kinds for p in msg.headers.walk())
+
+
+def explanation(text: str) -> str:
+    """Return the part of a free-text bounce before it quotes the returned message."""
+    match = RETURNED_RE.search(text)
+    return text[: match.start()] if match else text
+
+
+def from_text(msg: ParsedMessage) -> list[BounceInfo]:
+    """Read a free-text bounce: each failed address, with the status its lines give."""
+    head = explanation(body_text(msg))
+    segments = _segments(head, msg)
+    header = [address_in(a) for a in str(msg.headers.get("X-Failed-Recipients", "")).split(",")]
+    header = [a for a in header if a]
+    if header:
+        named = dict(segments)
+        segments = [(a, named.get(a, "")) for a in header]
+    infos = []
+    for recipient, text in segments or [("", head)]:
+        status = status_from_text(text) or status_from_text(head)
+        status = status or ("4.0.0" if DELAY_RE.search(head) else "5.0.0")
+        if status[0] == "5" and DELAY_SUBJECT_RE.search(msg.subject):
+            status = "4" + status[1:]
+        action = action_for(status)
+        diagnostic = _diagnostic_line(text) or _diagnostic_line(head)
+        infos.append(BounceInfo(recipient, status, action, is_hard(status, action), diagnostic))
+    return infos
+
+
+def _segments(head: str, msg: ParsedMessage) -> list[tuple[str, str]]:
+    """Split the explanation at each new address that is neither ours nor the daemon's."""
+    ours = {msg.sender, *msg.to, *msg.cc}
+    segments: list[tuple[str, str]] = []
+    for line in head.splitlines():
+        if MESSAGE_ID_LINE_RE.search(line):
+            continue
+        fresh = [
+            a.strip(".").lower()
+            for a in ADDRESS_RE.findall(line)
+            if a.strip(".").lower() not in ours and not DAEMON_RE.match(a)
+        ]
+        fresh = [a for a in fresh if a not in dict(segments)]
+        if fresh and len(segments) < MAX_RECIPIENTS:
+            segments.append((fresh[0], line))
+        elif segments:
+            segments[-1] = (segments[-1][0], segments[-1][1] + "\n" + line)
+    return segments
+
+
+def _diagnostic_line(head: str) -> str:
+    for line in head.splitlines():
+        if STATUS_RE.search(line) or SMTP_CODE_RE.search(line.strip()):
+            return " ".join(line.split())[:500]
+    return ""
+
+
+def ses_notification(msg: ParsedMessage) -> dict | None:
+    """Return the notification an Amazon SES-over-SNS email carries, if it is one."""
+    text = msg.text or ""
+    if "notificationType" not in text or "{" not in text:
+        return None
+    decoder = json.JSONDecoder(strict=False)
+    try:
+        outer = decoder.raw_decode(text[text.index("{") :])[0]
+        inner = json.loads(outer["Message"], strict=False) if "Message" in outer else outer
+    except (ValueError, TypeError, KeyError):
+        return None
+    return inner if isinstance(inner, dict) and "notificationType" in inner else None
+
+
+def from_ses(msg: ParsedMessage) -> list[BounceInfo]:
+    """Read an SES bounce, complaint or delivery notification, one entry per recipient."""
+    note = ses_notification(msg)
+    if note is None:
+        return []
+    kind = str(note.get("notificationType", "")).lower()
+    body = note.get(kind) if isinstance(note.get(kind), dict) else {}
+    people = body.get("bouncedRecipients") or body.get("complainedRecipients") or []
+    people = people or [{"emailAddress": r} for r in body.get("recipients", [])]
+    infos = []
+    for person in people:
+        status = str(person.get("status") or {"delivery": "2.0.0"}.get(kind, ""))
+        action = {"complaint": "complaint", "delivery": "delivered"}.get(kind) or action_for(status)
+        diag = str(person.get("diagnosticCode") or body.get("smtpResponse") or "")
+        address = address_in(str(person.get("emailAddress", "")))
+        infos.append(BounceInfo(address, status, action, is_hard(status, action), diag))
+    return infos

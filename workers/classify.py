@@ -1,0 +1,60 @@
+"""Decide what kind an inbound message is: reply, calendar reply, auto-reply or bounce."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from workers.autoreply import auto_reply_reason
+from workers.bounces import BounceInfo, is_bounce, parse_bounce, report_type
+from workers.itip import REPLY_METHODS, CalendarReply, parse_calendar
+from workers.message import ParsedMessage
+
+#: Every kind ``classify`` returns; "unreadable" is for bytes that are not a message at all.
+KINDS = ("reply", "calendar_reply", "auto_reply", "bounce", "unreadable")
+
+
+@dataclass
+class Classification:
+    """The kind of a message, why, and what a bounce or calendar reply says."""
+
+    kind: str
+    reason: str = ""
+    bounce: BounceInfo | None = None
+    calendar: CalendarReply | None = None
+
+
+def classify(
+    msg: ParsedMessage, *, secret: str | None = None, rcpts: Iterable[str] = ()
+) -> Classification:
+    """Classify a parsed message; bounces first, since they look automatic too.
+
+    1. Delivery and feedback reports are bounces (VERP ``rcpts`` say which email bounced).
+    2. A REPLY or COUNTER calendar object is a calendar reply (Google marks them automatic).
+    3. Auto-reply headers and out-of-office subjects make an auto-reply.
+    4. Everything else is a person's reply.
+    """
+    if is_bounce(msg):
+        info = parse_bounce(msg, secret=secret, rcpts=tuple(rcpts))
+        reason = "feedback report" if report_type(msg) == "feedback-report" else "delivery report"
+        return Classification("bounce", reason, bounce=info)
+    calendar = calendar_reply(msg)
+    if calendar is not None:
+        return Classification("calendar_reply", f"iTIP {calendar.method}", calendar=calendar)
+    reason = auto_reply_reason(msg)
+    if reason:
+        return Classification("auto_reply", reason)
+    return Classification("reply")
+
+
+def calendar_reply(msg: ParsedMessage) -> CalendarReply | None:
+    """Return the first REPLY or COUNTER calendar object the message carries, if any."""
+    for method, text in msg.calendar_parts:
+        reply = parse_calendar(text, sender=msg.sender)
+        if reply is None:
+            continue
+        if not reply.method and method:
+            reply.method = method.strip().upper()
+        if reply.method in REPLY_METHODS:
+            return reply
+    return None

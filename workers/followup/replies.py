@@ -1,0 +1,238 @@
+"""Appliers: what replies about a cycle, an action item or the session notes change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from models import (
+    ActionItem,
+    Cycle,
+    Metric,
+    MetricValue,
+    OutboundEmail,
+    Participant,
+    Person,
+    Report,
+    clock,
+)
+from workers import outbox
+from workers.appliers import ReplyContext, applier
+from workers.followup.items import apply_update
+from workers.followup.notes import apply_notes
+from workers.followup.summary import summarise_if_ready
+from workers.inbound_errors import AmbiguousReplyError, UnknownObjectError
+
+#: A comment line that names a barrier ("Barriers: ...", "Blocker - ...").
+BARRIER_RE = re.compile(r"^\s*(?:barriers?|blockers?|obstacles?)\s*[:\-–]\s*(?P<text>.+)$", re.I)
+
+#: A comment line's optional label, removed before keeping it.
+COMMENT_RE = re.compile(r"^\s*(?:comments?|notes?)\s*[:\-–]\s*", re.I)
+
+#: Longest barrier or comment kept from one reply.
+MAX_TEXT = 5000
+
+
+def _today(person: Person) -> dt.date:
+    try:
+        zone = ZoneInfo(person.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return clock.now().replace(tzinfo=dt.UTC).astimezone(zone).date()
+
+
+def numbered_items(cycle: Cycle, person: Person) -> dict[int, int]:
+    """Return number -> item id as the person's latest update request or reminder listed them."""
+    sent = (
+        OutboundEmail.select()
+        .where(
+            (OutboundEmail.person == person)
+            & (OutboundEmail.object_type == "cycle")
+            & (OutboundEmail.object_id == cycle.id)
+            & OutboundEmail.kind.in_(("update-request", "reminder"))
+        )
+        .order_by(OutboundEmail.id.desc())
+        .first()
+    )
+    if sent is not None:
+        return {i["number"]: i["id"] for i in sent.ctx.get("items", []) if i.get("number")}
+    items = ActionItem.open_for(cycle.programme_id, owner=person)
+    return {n: item.id for n, item in enumerate(items, 1)}
+
+
+def split_comment(comment: str) -> tuple[str, str]:
+    """Split a reply's free text into (barriers, comment)."""
+    barriers, rest = [], []
+    for line in (comment or "").splitlines():
+        match = BARRIER_RE.match(line)
+        if match:
+            barriers.append(match.group("text").strip())
+        elif line.strip():
+            rest.append(COMMENT_RE.sub("", line).strip())
+    return "\n".join(barriers)[:MAX_TEXT], "\n".join(rest)[:MAX_TEXT]
+
+
+def _unexplained(comment: str, problems: list[str]) -> str:
+    """Drop the comment lines a problem already names, so they are not kept as comments."""
+    lines = comment.splitlines()
+    return "\n".join(
+        ln for ln in lines if not any(ln.strip() and ln.strip() in p for p in problems)
+    )
+
+
+def _item_updates(fields, mapping: dict[int, int], ctx: ReplyContext, late: bool):
+    recorded, problems = [], []
+    for update in fields.items:
+        item_id = mapping.get(update.number) if update.number is not None else None
+        if item_id is None and len(mapping) == 1 and update.number is None:
+            item_id = next(iter(mapping.values()))
+        item = ActionItem.get_or_none(ActionItem.id == item_id) if item_id else None
+        if item is None:
+            problems.append(f"{update.line.strip()} (no item numbered {update.number})")
+            continue
+        said = apply_update(
+            item,
+            status=update.status,
+            percent=update.percent,
+            reason=update.reason or "",
+            due=update.due,
+            by=ctx.person,
+            inbound=ctx.message.id,
+            late=late,
+        )
+        recorded.append(said)
+    return recorded, problems
+
+
+def _metric_values(fields, cycle: Cycle, ctx: ReplyContext) -> list[str]:
+    recorded = []
+    for reading in fields.metrics:
+        metric = Metric.get_or_none(
+            (Metric.programme == cycle.programme_id) & (Metric.name == reading.name)
+        )
+        if metric is None:
+            continue
+        MetricValue.create(
+            metric=metric,
+            cycle=cycle,
+            value=reading.value,
+            reported_by=ctx.person,
+            inbound=ctx.message.id,
+        )
+        unit = f" {metric.unit}" if metric.unit else ""
+        recorded.append(f"{metric.name}: {reading.value:g}{unit}")
+    return recorded
+
+
+def _confirm(ctx: ReplyContext, title: str, recorded, problems, late: bool, about) -> None:
+    mail = {"title": title, "recorded": recorded, "not_understood": problems, "late": late}
+    outbox.queue_email(
+        "confirmation",
+        ctx.person,
+        mail,
+        key=f"inbound:{ctx.message.id}:confirmation",
+        about=about,
+        in_reply_to=ctx.message.message_id,
+    )
+
+
+def apply_progress(ctx: ReplyContext, cycle: Cycle) -> str:
+    """Apply a progress reply: item changes, metric values, barriers and comments."""
+    from workers.grammar import parse_reply
+
+    late = bool(ctx.late) or bool(cycle.reply_deadline and clock.now() > cycle.reply_deadline)
+    mapping = numbered_items(cycle, ctx.person)
+    names = [m.name for m in Metric.select().where(Metric.programme == cycle.programme_id)]
+    fields = parse_reply(
+        ctx.reply_text,
+        timezone=ctx.person.timezone,
+        today=_today(ctx.person),
+        open_items=sorted(mapping),
+        metric_names=names,
+    )
+    with outbox.transaction():
+        recorded, problems = _item_updates(fields, mapping, ctx, late)
+        recorded += _metric_values(fields, cycle, ctx)
+        problems += [str(p) for p in fields.problems or []]
+        barriers, comment = split_comment(_unexplained(fields.comment or "", problems))
+        if barriers or comment:
+            Report.create(
+                cycle=cycle,
+                person=ctx.person,
+                barriers=barriers,
+                comment=comment,
+                late=late,
+                inbound=ctx.message.id,
+            )
+            recorded += [f"Barrier: {b}" for b in barriers.splitlines()]
+            recorded += ["Comment recorded"] if comment else []
+        if not recorded:
+            raise AmbiguousReplyError(
+                "nothing in the reply could be applied", understood=[], not_understood=problems
+            )
+        Participant.update(responded_at=clock.now(), late=late).where(
+            (Participant.cycle == cycle)
+            & (Participant.person == ctx.person)
+            & Participant.responded_at.is_null()
+        ).execute()
+        _confirm(ctx, cycle.title, recorded, problems, late, ("cycle", cycle.id))
+    summarise_if_ready(cycle.id)
+    return f"{len(recorded)} recorded, {len(problems)} not understood" + (" (late)" if late else "")
+
+
+@applier("cycle")
+def apply_cycle_reply(ctx: ReplyContext) -> str:
+    """Apply a stakeholder's answer to an update request, reminder, brief or summary."""
+    cycle = Cycle.get_or_none(Cycle.id == ctx.object_id)
+    if cycle is None or cycle.status == "cancelled":
+        raise UnknownObjectError(f"cycle {ctx.object_id} does not exist or was cancelled")
+    return apply_progress(ctx, cycle)
+
+
+@applier("item")
+def apply_item_reply(ctx: ReplyContext) -> str:
+    """Apply an owner's answer to an assignment, reminder or overdue note about one item."""
+    from workers.grammar import parse_reply
+
+    item = ActionItem.get_or_none(ActionItem.id == ctx.object_id)
+    if item is None:
+        raise UnknownObjectError(f"action item {ctx.object_id} does not exist")
+    fields = parse_reply(
+        ctx.reply_text,
+        timezone=ctx.person.timezone,
+        today=_today(ctx.person),
+        open_items=[1],
+        metric_names=[],
+    )
+    with outbox.transaction():
+        recorded, problems = _item_updates(fields, {1: item.id}, ctx, bool(ctx.late))
+        problems += [str(p) for p in fields.problems or []]
+        if not recorded:
+            raise AmbiguousReplyError(
+                "no change to the item could be read", understood=[], not_understood=problems
+            )
+        _confirm(ctx, item.title, recorded, problems, False, ("item", item.id))
+    return "; ".join(recorded)
+
+
+@applier("notes")
+def apply_notes_reply(ctx: ReplyContext) -> str:
+    """Apply the facilitator's session notes: decisions, and action items with owner and date."""
+    cycle = Cycle.get_or_none(Cycle.id == ctx.object_id)
+    if cycle is None or cycle.status == "cancelled":
+        raise UnknownObjectError(f"cycle {ctx.object_id} does not exist or was cancelled")
+    outcome = apply_notes(cycle, ctx.reply_text, by=ctx.person, source="email")
+    if not outcome.created and not outcome.decisions and outcome.questions:
+        raise AmbiguousReplyError(
+            "no action item in the notes was complete",
+            understood=[],
+            not_understood=outcome.questions,
+        )
+    with outbox.transaction():
+        recorded = [f"New action item: {line}" for line in outcome.created]
+        if outcome.decisions:
+            recorded.append("Decisions and notes kept for the summary")
+        _confirm(ctx, cycle.title, recorded, outcome.questions, False, ("notes", cycle.id))
+    summarise_if_ready(cycle.id)
+    return f"{len(outcome.created)} items created, {len(outcome.questions)} asked back"

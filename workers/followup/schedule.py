@@ -1,0 +1,129 @@
+"""The follow-up cycle's due work as job rows, and the handlers that run it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from models import Cycle, Job, Session, clock
+from workers import jobs
+from workers import settings as settings_mod
+
+#: Reminders to stakeholders who have not answered, in hours before the reply deadline.
+REMINDER_HOURS = (72, 24)
+
+#: The brief goes out this long before the session starts.
+BRIEF_BEFORE = dt.timedelta(hours=2)
+
+
+def put(kind: str, key: str, run_at: dt.datetime, **payload) -> Job:
+    """Schedule job ``key`` at ``run_at``, or move it there if it is still pending."""
+    job = Job.get_or_none(Job.key == key)
+    if job is None:
+        return jobs.schedule(kind, key, run_at, **payload)
+    if job.status == "cancelled":
+        Job.update(status="pending", run_at=run_at, enqueued_at=None).where(
+            Job.id == job.id
+        ).execute()
+    elif job.status == "pending" and job.run_at != run_at:
+        jobs.reschedule(key, run_at)
+    return job
+
+
+def summary_due(session: Session) -> dt.datetime:
+    """Return the latest time the summary may go out: SUMMARY_WITHIN_HOURS after the end."""
+    return session.ends_at + dt.timedelta(hours=settings_mod.get().summary_within_hours)
+
+
+def schedule_cycle(cycle: Cycle, session: Session) -> None:
+    """Schedule (or move) the reminders, brief, notes request and summary of a triggered cycle."""
+    now = clock.now()
+    if cycle.reply_deadline is not None:
+        for hours in REMINDER_HOURS:
+            run_at = cycle.reply_deadline - dt.timedelta(hours=hours)
+            key = f"cycle:{cycle.id}:reminder:{hours}"
+            if run_at > now:
+                put("cycle.reminder", key, run_at, cycle_id=cycle.id, hours=hours)
+            else:
+                jobs.cancel(key)
+    put(
+        "cycle.brief",
+        f"cycle:{cycle.id}:brief",
+        session.starts_at - BRIEF_BEFORE,
+        cycle_id=cycle.id,
+    )
+    put("cycle.notes_request", f"cycle:{cycle.id}:notes", session.ends_at, cycle_id=cycle.id)
+    put("cycle.summary", f"cycle:{cycle.id}:summary", summary_due(session), cycle_id=cycle.id)
+
+
+def schedule_auto_trigger(cycle: Cycle) -> None:
+    """Schedule the automatic trigger of a drafted cycle at ``cycle.auto_trigger_at``."""
+    if cycle.auto_trigger_at is not None:
+        put(
+            "cycle.auto_trigger",
+            f"cycle:{cycle.id}:auto-trigger",
+            cycle.auto_trigger_at,
+            cycle_id=cycle.id,
+        )
+
+
+def cancel_cycle_jobs(cycle_id: int) -> int:
+    """Cancel every pending job of a cycle."""
+    return jobs.cancel(f"cycle:{cycle_id}:")
+
+
+@jobs.handler("cycle.reminder")
+def run_reminder(payload: dict) -> None:
+    """Remind the stakeholders who have not answered yet."""
+    from workers.followup.reminders import send_reminders
+
+    send_reminders(payload["cycle_id"], payload["hours"])
+
+
+@jobs.handler("cycle.brief")
+def run_brief(payload: dict) -> None:
+    """Send the pre-session brief."""
+    from workers.followup.brief import send_brief
+
+    send_brief(payload["cycle_id"])
+
+
+@jobs.handler("cycle.notes_request")
+def run_notes_request(payload: dict) -> None:
+    """Ask the facilitator for the session's decisions and next steps."""
+    from workers.followup.notes import request_notes
+
+    request_notes(payload["cycle_id"])
+
+
+@jobs.handler("cycle.summary")
+def run_summary(payload: dict) -> None:
+    """Send the summary (at the latest allowed time, whatever is missing)."""
+    from workers.followup.summary import send_summary
+
+    send_summary(payload["cycle_id"])
+
+
+@jobs.handler("cycle.auto_trigger")
+def run_auto_trigger(payload: dict) -> None:
+    """Trigger a drafted cycle that was set to trigger on its own."""
+    from workers.followup.trigger import trigger
+
+    cycle = Cycle.get_or_none(Cycle.id == payload["cycle_id"])
+    if cycle is not None and cycle.status == "draft":
+        trigger(cycle.id)
+
+
+@jobs.handler("item.reminder")
+def run_item_reminder(payload: dict) -> None:
+    """Remind an owner that an action item falls due soon."""
+    from workers.followup.items import send_item_reminder
+
+    send_item_reminder(payload["item_id"], payload["days"])
+
+
+@jobs.handler("item.overdue")
+def run_item_overdue(payload: dict) -> None:
+    """Tell the owner and the coordinator that an action item is overdue."""
+    from workers.followup.items import send_overdue
+
+    send_overdue(payload["item_id"])

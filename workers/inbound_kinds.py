@@ -1,0 +1,119 @@
+"""Messages that are not replies in words: bounces and calendar replies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from models import AuditEvent, InboundMessage, OutboundEmail, Person, Rsvp, Session, clock
+from models.cycle import PARTSTATS
+from workers import inbound_errors as errors
+from workers import settings as settings_mod
+from workers.tokens import parse_bounce_address
+
+#: Soft bounces (4.x.x) an address may collect before it is treated as hard-bounced.
+SOFT_BOUNCE_LIMIT = 3
+
+#: DSN actions that say the email did not arrive (a "delayed" notice is not a failure).
+FAILED_ACTIONS = ("failed", "")
+
+
+def bounced_email(row: InboundMessage, parsed, bounce) -> OutboundEmail | None:
+    """Find the Tandem email a bounce reports: by VERP return path, else by Message-ID."""
+    secret = settings_mod.get().secret_key
+    email_id = getattr(bounce, "verp_email_id", None)
+    if email_id is None:
+        for address in [*row.rcpt_to.split(","), *(parsed.to or [])]:
+            email_id = parse_bounce_address(secret, str(address)) if address else None
+            if email_id is not None:
+                break
+    if email_id is not None:
+        return OutboundEmail.get_or_none(OutboundEmail.id == email_id)
+    original = (getattr(bounce, "original_message_id", "") or "").strip()
+    if not original:
+        return None
+    found = OutboundEmail.get_or_none(OutboundEmail.message_id == original)
+    recipient = (getattr(bounce, "recipient", "") or "").strip().lower()
+    # Without a signed return path, the report must at least name the address we wrote to.
+    if found is not None and recipient and recipient != found.to_addr.lower():
+        return None
+    return found
+
+
+def record_bounce(row: InboundMessage, parsed, bounce) -> str:
+    """Mark the bounced email and its person's address; return what was recorded."""
+    if bounce is None:
+        return "bounce without details"
+    outbound = bounced_email(row, parsed, bounce)
+    if outbound is None:
+        return f"bounce for an email Tandem cannot identify ({bounce.recipient or '?'})"
+    row.in_reply_to = outbound
+    action = (bounce.action or "").lower()
+    if action not in FAILED_ACTIONS:
+        return f"{action} notice for email {outbound.id}, nothing marked"
+    diagnostic = f"{bounce.status or ''} {bounce.diagnostic or ''}".strip()[:2000]
+    OutboundEmail.update(status="bounced", last_error=diagnostic).where(
+        OutboundEmail.id == outbound.id
+    ).execute()
+    state = _mark_person(outbound.person_id, bool(bounce.hard)) if outbound.person_id else "-"
+    row.person = outbound.person_id
+    AuditEvent.record("email.bounced", outbound, status=bounce.status, hard=bool(bounce.hard))
+    return f"email {outbound.id} bounced ({bounce.status or 'no status'}); address {state}"
+
+
+def _mark_person(person_id: int, hard: bool) -> str:
+    person = Person.get_by_id(person_id)
+    if hard:
+        state, soft = "hard", person.soft_bounces
+    else:
+        soft = person.soft_bounces + 1
+        state = "hard" if soft >= SOFT_BOUNCE_LIMIT else "soft"
+    if person.bounce_state == "hard":
+        state = "hard"
+    Person.update(bounce_state=state, soft_bounces=soft).where(Person.id == person_id).execute()
+    return state
+
+
+def apply_calendar(row: InboundMessage, parsed, cal) -> tuple[Person, str]:
+    """Update the attendee's RSVP from a calendar REPLY or COUNTER; return person and summary."""
+    session = Session.get_or_none(Session.uid == (cal.uid or "").strip())
+    if session is None:
+        raise errors.UnknownEventError(f"no session with UID {cal.uid!r}")
+    row.object_type, row.object_id = "session", session.id
+    attendee = (cal.attendee or "").strip().lower().removeprefix("mailto:")
+    person = Person.by_email(attendee) if attendee else None
+    if person is None or not person.owns_address(row.sender):
+        raise errors.CalendarSenderMismatchError(f"{row.sender} answered for {attendee or '?'}")
+    rsvp, _ = Rsvp.get_or_create(session=session, person=person)
+    sequence = int(cal.sequence or 0)
+    if sequence < rsvp.sequence:
+        raise errors.StaleCalendarReplyError(f"SEQUENCE {sequence} < {rsvp.sequence} recorded")
+    partstat = (cal.partstat or "").upper()
+    counter = (cal.method or "").upper() == "COUNTER"
+    if partstat in PARTSTATS and not (counter and partstat == "NEEDS-ACTION"):
+        rsvp.partstat = partstat
+    if cal.dtstart:
+        rsvp.proposed_start = to_utc(cal.dtstart, session.timezone)
+        rsvp.proposed_end = to_utc(cal.dtend, session.timezone) if cal.dtend else None
+    rsvp.comment = (cal.comment or "")[:2000]
+    rsvp.sequence = sequence
+    rsvp.updated_at = clock.now()
+    rsvp.save()
+    AuditEvent.record("rsvp.updated", rsvp, actor=f"person:{person.id}", partstat=rsvp.partstat)
+    return person, f"{cal.method or 'REPLY'} {rsvp.partstat} for session {session.id}"
+
+
+def to_utc(value, timezone: str = "UTC") -> dt.datetime | None:
+    """Read an ISO date or date-time (naive ones in ``timezone``) as naive UTC, or None."""
+    try:
+        when = value if isinstance(value, dt.date) else dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    if not isinstance(when, dt.datetime):
+        when = dt.datetime.combine(when, dt.time())
+    if when.tzinfo is None:
+        try:
+            when = when.replace(tzinfo=ZoneInfo(timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).replace(tzinfo=None)

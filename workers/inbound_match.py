@@ -1,0 +1,125 @@
+"""Who wrote a reply and what it answers: the signed reply address, else the thread headers."""
+
+from __future__ import annotations
+
+from email.utils import getaddresses
+
+from models import InboundMessage, OutboundEmail, Person
+from workers import inbound_errors as errors
+from workers import settings as settings_mod
+from workers.tokens import (
+    CODE_OBJECTS,
+    REPLY_RE,
+    ExpiredToken,
+    InvalidToken,
+    ReplyToken,
+    find_token_addresses,
+    parse_reply_address,
+)
+
+#: Thread headers read for Message-IDs, at most this many (a long References is untrusted).
+MAX_REFERENCES = 50
+
+
+def match_reply(row: InboundMessage, parsed) -> tuple[Person, str, int, OutboundEmail | None]:
+    """Return the person, object type, object id and email a reply answers, or raise why not."""
+    addresses = envelope_addresses([*(parsed.to or []), *(parsed.cc or [])])
+    addresses += [a for a in row.rcpt_to.split(",") if a]
+    token = read_token(addresses, row.sender)
+    answered = answered_email(parsed)
+    if token is not None:
+        person = _owner(token.person_id, row.sender)
+        if answered is None or _about(answered) != (person.id, token.object_type, token.object_id):
+            answered = latest_email(person, token.object_type, token.object_id)
+        return person, token.object_type, token.object_id, answered
+    if answered is None or answered.person_id is None:
+        raise errors.UnmatchedReplyError(
+            "no reply address and no In-Reply-To/References to a Tandem email",
+            person=Person.by_email(row.sender),
+        )
+    person = _owner(answered.person_id, row.sender)
+    if answered.object_type and answered.object_id is not None:
+        return person, answered.object_type, answered.object_id, answered
+    return person, "email", answered.id, answered
+
+
+def read_token(addresses: list[str], sender: str) -> ReplyToken | None:
+    """Return the first valid reply token among ``addresses``; raise for forged or expired ones."""
+    secret = settings_mod.get().secret_key
+    first_error: errors.InboundError | None = None
+    for address in find_token_addresses(addresses):
+        try:
+            return parse_reply_address(secret, address)
+        except ExpiredToken as exc:
+            first_error = first_error or _expired(address, sender, str(exc))
+        except InvalidToken as exc:
+            first_error = first_error or errors.InvalidTokenError(f"{address}: {exc}")
+    if first_error is not None:
+        raise first_error
+    return None
+
+
+def _expired(address: str, sender: str, detail: str) -> errors.InboundError:
+    """Build the error for a genuine but expired token, with what a fresh answer is about."""
+    person_id, code, object_id = REPLY_RE.match(address.strip().lower().split("@")[0]).groups()[:3]
+    person = Person.get_or_none(Person.id == int(person_id))
+    if person is None or not person.owns_address(sender):
+        return errors.SenderMismatchError(f"{sender} is not who {address} was sent to")
+    about = (CODE_OBJECTS[code], int(object_id))
+    return errors.ExpiredTokenError(detail, person=person, about=about)
+
+
+def _owner(person_id: int, sender: str) -> Person:
+    person = Person.get_or_none(Person.id == person_id)
+    if person is None:
+        raise errors.UnmatchedReplyError("the person this reply was meant for no longer exists")
+    if not person.owns_address(sender):
+        raise errors.SenderMismatchError(f"{sender} is not {person.email} or one of their aliases")
+    return person
+
+
+def _about(answered: OutboundEmail) -> tuple:
+    return (answered.person_id, answered.object_type, answered.object_id)
+
+
+def answered_email(parsed) -> OutboundEmail | None:
+    """Return the newest Tandem email named in In-Reply-To or References."""
+    ids = [*_id_list(parsed.in_reply_to), *_id_list(parsed.references)][:MAX_REFERENCES]
+    if not ids:
+        return None
+    return (
+        OutboundEmail.select()
+        .where(OutboundEmail.message_id.in_(ids))
+        .order_by(OutboundEmail.id.desc())
+        .first()
+    )
+
+
+def _id_list(value) -> list[str]:
+    if not value:
+        return []
+    return value.split() if isinstance(value, str) else [str(v) for v in value if v]
+
+
+def latest_email(person: Person, object_type: str, object_id: int) -> OutboundEmail | None:
+    """Return the newest email to ``person`` about this object."""
+    return (
+        OutboundEmail.select()
+        .where(
+            (OutboundEmail.person == person)
+            & (OutboundEmail.object_type == object_type)
+            & (OutboundEmail.object_id == object_id)
+        )
+        .order_by(OutboundEmail.id.desc())
+        .first()
+    )
+
+
+def envelope_addresses(values) -> list[str]:
+    """Return bare addresses from header values, address tuples or plain addresses."""
+    out: list[str] = []
+    for value in values or []:
+        if isinstance(value, tuple | list):
+            value = value[-1] if value else ""
+        out += [addr for _, addr in getaddresses([str(value)]) if "@" in addr]
+    return out

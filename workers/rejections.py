@@ -1,0 +1,66 @@
+"""Answer a sender whose message was not applied: one place, at most one email a day."""
+
+from __future__ import annotations
+
+import logging
+
+from peewee import IntegrityError
+
+from models import InboundMessage, Person, Rejection, clock
+from workers import inbound_errors as errors
+from workers import outbox
+
+logger = logging.getLogger(__name__)
+
+#: The email each reason gets; reasons not listed (forgeries, loops, DMARC) get silence,
+#: so Tandem never answers a message that may not come from who it says.
+REJECTION_EMAILS: dict[type[errors.InboundError], str] = {
+    errors.ExpiredTokenError: "rejection-expired",
+    errors.AmbiguousReplyError: "rejection-ambiguous",
+    errors.UnmatchedReplyError: "rejection-unmatched",
+    errors.EmptyReplyError: "rejection-empty",
+}
+
+
+def template_for(error: errors.InboundError) -> str | None:
+    """Return the rejection email template for ``error``, or None when it gets no answer."""
+    for cls in type(error).__mro__:
+        if cls in REJECTION_EMAILS:
+            return REJECTION_EMAILS[cls]
+    return None
+
+
+def recipient_for(error: errors.InboundError, sender: str) -> Person | None:
+    """Return the person to answer: only someone Tandem knows, at the address they wrote from."""
+    person = error.info.get("person")
+    if person is not None and person.owns_address(sender):
+        return person
+    return Person.by_email(sender) if sender else None
+
+
+def reject(row: InboundMessage, error: errors.InboundError) -> bool:
+    """Queue the rejection email for ``error`` unless this sender had one today; tell if queued."""
+    name = template_for(error)
+    person = recipient_for(error, row.sender) if name else None
+    if name is None or person is None:
+        return False
+    day = clock.now().date().isoformat()
+    about = error.info.get("about")
+    ctx = {
+        "subject": row.subject[:200],
+        "reason": error.reason,
+        "detail": error.detail,
+        "understood": getattr(error, "understood", []),
+        "not_understood": getattr(error, "not_understood", []),
+        "can_reply": about is not None,
+    }
+    try:
+        with outbox.transaction():
+            Rejection.create(email=person.email, reason=error.reason, day=day)
+            outbox.queue_email(
+                name, person, ctx, key=f"rejection:{error.reason}:{person.id}:{day}", about=about
+            )
+    except IntegrityError:
+        return False  # this sender already heard about this reason today
+    logger.info("rejection %s queued for message %s", error.reason, row.id)
+    return True

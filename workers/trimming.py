@@ -1,0 +1,154 @@
+"""Keep only the words a person wrote: drop quoted history, forwarded mail and signatures."""
+
+from __future__ import annotations
+
+import re
+
+from workers import quote_headers as qh
+from workers.htmltext import html_to_text, strip_html_quotes
+from workers.signatures import strip_signature
+
+#: Characters of a body read (the person's words come first; the rest is history).
+MAX_CHARS = 200_000
+
+#: Lines joined when looking for a quote header split over several lines.
+HEADER_SPAN = 3
+
+#: A line quoted with ">" (any depth, maybe indented), or Supercite-style with initials ("JD>").
+QUOTED_RE = re.compile(r"^\s*(?:[A-Z][A-Za-z]{0,3})?>")
+
+#: The end of an address wrapped onto its own line (">:") in a quote header.
+CLOSING_RE = re.compile(r"^\s*>\s*[:：]?\s*$")
+
+#: A line of nothing but rule characters, left over from a separator or an HTML <hr>.
+RULE_RE = re.compile(r"^[\s\-_=*~#]*$")
+
+
+def trim_reply(text: str, html: str | None = None) -> str:
+    """Return the person's own words from a reply body (plain text, else the HTML)."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")[:MAX_CHARS]
+    if html and (not text.strip() or text.strip() == html_to_text(html).strip()):
+        # HTML-only mail: drop quotes where the client marked them, before conversion.
+        text = html_to_text(strip_html_quotes(html))[:MAX_CHARS]
+    lines = [line.rstrip() for line in text.split("\n")]
+    lines = _cut_history(lines)
+    lines = strip_signature(lines)
+    while lines and RULE_RE.match(lines[-1]):
+        lines = lines[:-1]
+    return "\n".join(lines).strip("\n").rstrip()
+
+
+def _cut_history(lines: list[str]) -> list[str]:
+    """Remove the quote header and everything quoted after it, keeping a bottom reply."""
+    marks, lines = mark_lines(lines)
+    first = _first_splitter(marks)
+    if first >= 0 and marks[first] == "w" and not "".join(lines[:first]).strip():
+        # The person wrote below the quote header: keep their lines, drop headers and quotes.
+        lines, marks = _drop_headed_quotes(lines, marks)
+        first = _first_splitter(marks)
+    if first < 0:
+        return _drop_trailing_quote(lines, marks)
+    rest = marks[first:]
+    last_quote = rest.rfind("m")
+    tail = rest[last_quote + 1 :] if last_quote >= 0 else ""
+    if last_quote >= 0 and not re.search("[sw]", tail) and "t" in tail and _quoted_after(rest):
+        # A reply written below or between the quoted lines ("bottom posting", inline answers).
+        return lines[:first] + _unquoted(lines[first:], rest)
+    return lines[:first]
+
+
+def _unquoted(lines: list[str], marks: str) -> list[str]:
+    """Keep the text lines, dropping headers, quoted lines and the blank lines after them."""
+    kept = []
+    dropping = False
+    for line, mark in zip(lines, marks, strict=True):
+        if mark in "swm":
+            dropping = True
+        elif mark == "t" or not dropping:
+            kept.append(line)
+            dropping = False
+    return kept
+
+
+def _drop_headed_quotes(lines: list[str], marks: str) -> tuple[list[str], str]:
+    """Remove each "wrote:" header together with the quoted block right below it."""
+    drop = set()
+    for match in re.finditer(r"w+e*(?:m[me]*)?", marks):
+        drop.update(range(match.start(), match.end()))
+    keep = [i for i in range(len(lines)) if i not in drop]
+    return [lines[i] for i in keep], "".join(marks[i] for i in keep)
+
+
+def _first_splitter(marks: str) -> int:
+    """Return the index of the first line where history starts, or -1."""
+    found = re.search("[sw]", marks)
+    return found.start() if found else -1
+
+
+def _quoted_after(rest: str) -> bool:
+    """Tell whether the splitter is followed by quoted lines, not by the old message as text."""
+    return re.match(r"[sw]+e*m", rest) is not None
+
+
+def _drop_trailing_quote(lines: list[str], marks: str) -> list[str]:
+    """Drop the block of ">" lines that ends the message; quotes followed by text stay."""
+    trailing = re.search(r"[me]*$", marks)
+    if trailing is None or "m" not in trailing.group():
+        return lines
+    return lines[: trailing.start()]
+
+
+def mark_lines(lines: list[str]) -> tuple[str, list[str]]:
+    """Mark each line: e = empty, m = quoted, w = "wrote:" header, s = other splitter, t = text."""
+    lines = list(lines)
+    marks: list[str] = []
+    index = 0
+    while index < len(lines):
+        span = _splitter_span(lines, index)
+        if not span:
+            line = lines[index]
+            marks.append("e" if not line.strip() else "m" if QUOTED_RE.match(line) else "t")
+            index += 1
+            continue
+        start = qh.wrote_header_start(lines[index]) if span == 1 else 0
+        if start:
+            # The header shares its first line with the end of the reply.
+            line = lines[index]
+            lines[index : index + 1] = [line[:start].rstrip(" -"), line[start:]]
+            marks.append("t")
+            index += 1
+        wrote = qh.wrote_header_start(_join(lines[index : index + span])) is not None
+        marks.extend(("w" if wrote else "s") * span)
+        index += span
+    return "".join(marks), lines
+
+
+def _splitter_span(lines: list[str], index: int) -> int:
+    """Return how many lines the history header starting here spans (0 if none)."""
+    line = lines[index]
+    if not line.strip():
+        return 0
+    if qh.is_separator(line) or qh.is_field_block(lines, index):
+        return 1
+    if qh.UNDERSCORES_RE.match(line):
+        return 1
+    if QUOTED_RE.match(line):
+        return 0
+    if qh.wrote_header_start(line) is not None:
+        return 1
+    if not qh.may_open_header(line):
+        return 0
+    for span in range(2, HEADER_SPAN + 1):
+        chunk = lines[index : index + span]
+        if len(chunk) < span or not chunk[-1].strip():
+            break
+        if QUOTED_RE.match(chunk[-1]) and not CLOSING_RE.match(chunk[-1]):
+            break
+        if qh.wrote_header_start(_join(chunk)) == 0:
+            return span
+    return 0
+
+
+def _join(lines: list[str]) -> str:
+    """Join lines of a header that a client wrapped."""
+    return " ".join(line.strip() for line in lines)
