@@ -9,7 +9,7 @@ test:
 	@scripts/test.sh $(PYTEST_ARGS)
 
 bench: bootstrap
-	@set -e; found=0; for file in bench/*.py; do \
+	@set -e; found=0; for file in bench/bench_*.py; do \
 		[ -e "$$file" ] || continue; found=1; \
 		echo "== $$file"; .venv/bin/python "$$file"; \
 	done; [ "$$found" = 1 ] || echo "bench: no benchmark in bench/"

@@ -79,7 +79,9 @@ def floor(n: int, sink: CountingSink) -> float:
             message_id=f"<floor-{i}@tandem.test>",
             to_name=f"Person {i}",
         )
-        conn.sendmail("bounce@tandem.test", [f"p{i}@example.org"], message.as_bytes(policy=email.policy.SMTP))
+        conn.sendmail(
+            "bounce@tandem.test", [f"p{i}@example.org"], message.as_bytes(policy=email.policy.SMTP)
+        )
     elapsed = time.perf_counter() - start
     conn.quit()
     return elapsed
@@ -99,13 +101,13 @@ def queue_emails(count: int, prefix: str) -> None:
 def start_workers(env: dict, processes: int, threads: int) -> subprocess.Popen:
     command = [sys.executable, "-m", "dramatiq", "workers", "-p", str(processes)]
     command += ["-t", str(threads)]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=None)
+    log = open(Path(env["DATABASE_URL"].split(":///", 1)[1]).with_suffix(".log"), "ab")  # noqa: SIM115
+    print(f"worker log: {log.name}")
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
 
 
-def queued(n: int, sink: CountingSink, processes: int, threads: int) -> float:
-    """Deliver ``n`` outbox emails through worker processes; return seconds until all arrived."""
-    folder = tempfile.mkdtemp(prefix="tandem-bench-")
-    redis = RedisServer()
+def environment(sink: CountingSink, folder: str, redis: RedisServer) -> dict:
+    """Point Tandem (this process and the workers) at the bench's database, Redis and sink."""
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{folder}/bench.db",
@@ -114,13 +116,16 @@ def queued(n: int, sink: CountingSink, processes: int, threads: int) -> float:
         "PYTHONPATH": str(ROOT),
     }
     os.environ.update(env)
+    return env
+
+
+def queued(n: int, sink: CountingSink, env: dict, processes: int, threads: int) -> float:
+    """Deliver ``n`` outbox emails through worker processes; return seconds until all arrived."""
     from models import init_db
     from models.migrations import migrate
 
     init_db(env["DATABASE_URL"]).connect()
     migrate()
-    import workers  # noqa: F401  (the broker on the private Redis)
-
     workers_proc = start_workers(env, processes, threads)
     try:
         warm_up = WARM_UP_PER_THREAD * processes * threads
@@ -135,7 +140,6 @@ def queued(n: int, sink: CountingSink, processes: int, threads: int) -> float:
     finally:
         workers_proc.terminate()
         workers_proc.wait(timeout=30)
-        redis.stop()
 
 
 def main() -> None:
@@ -147,15 +151,21 @@ def main() -> None:
     args = parser.parse_args()
     sink = CountingSink()
     sink.controller.start()
+    redis = RedisServer()
     try:
+        # Before anything imports ``workers``, whose broker reads REDIS_URL once.
+        env = environment(sink, tempfile.mkdtemp(prefix="tandem-bench-"), redis)
         plain = floor(args.n, sink)
         sink.count = 0
-        pipeline = queued(args.n, sink, args.processes, args.threads)
+        pipeline = queued(args.n, sink, env, args.processes, args.threads)
     finally:
         sink.controller.stop()
+        redis.stop()
     plain_rate, pipeline_rate = args.n / plain, args.n / pipeline
     print(f"plain loop, one connection: {plain_rate:8.1f} emails/s ({plain:.2f} s)")
-    print(f"outbox + {args.processes} workers:      {pipeline_rate:8.1f} emails/s ({pipeline:.2f} s)")
+    print(
+        f"outbox + {args.processes} workers:      {pipeline_rate:8.1f} emails/s ({pipeline:.2f} s)"
+    )
     print(f"ratio: {pipeline_rate / plain_rate:.2f}")
 
 

@@ -126,7 +126,7 @@ def start_workers(env: dict, processes: int, threads: int) -> subprocess.Popen:
 
 
 def system(n: int, sink: CountingSink, processes: int, threads: int) -> tuple[float, float, list]:
-    """Trigger a cycle through the workers; return (seconds to last email, trigger seconds, rows)."""
+    """Trigger a cycle through the workers; return (seconds to last email, trigger time, rows)."""
     from models import OutboundEmail
     from workers.followup.trigger import trigger
 

@@ -16,7 +16,7 @@ is_recent_python() {
 find_python() {
     if [ -n "${PYTHON:-}" ]; then
         is_recent_python "$PYTHON" && { echo "$PYTHON"; return 0; }
-        say "PYTHON=$PYTHON is not Python 3.11 or newer."
+        say "PYTHON=$PYTHON is missing or older than Python 3.11."
         return 1
     fi
     for candidate in python3 python3.13 python3.12 python3.11; do

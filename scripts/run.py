@@ -4,9 +4,9 @@ Started by ``make run`` (through ``scripts/run.sh``) with the virtualenv's Pytho
 
 1. build the environment: ``.env`` (if any) under the real environment, then the dev mail
    catcher as the SMTP server and the dev mailbox on;
-2. migrate the database and load the demo data the first time (``flask --app web init-db``,
+2. check that the ports the processes listen on are free;
+3. migrate the database and load the demo data the first time (``flask --app web init-db``,
    ``flask --app web demo``);
-3. check that the ports the processes listen on are free;
 4. start a private ``redis-server`` when nothing answers at ``REDIS_URL``;
 5. run every process of ``Procfile.dev`` under honcho until Ctrl-C (or SIGTERM), then stop
    them all and the private Redis.
@@ -163,6 +163,8 @@ def prepare_database(env: Mapping[str, str], var: Path) -> str:
 def check_ports(env: Mapping[str, str]) -> None:
     """Stop with a clear message when a port the processes need is taken."""
     for name in PORTS:
+        if not env[name].isdigit() or not 0 < int(env[name]) < 65536:
+            raise RunError(f"{name} must be a port number, got {env[name]!r}")
         if port_in_use(int(env[name])):
             raise RunError(
                 f"port {env[name]} ({name}) is in use: is Tandem running already? "
@@ -202,6 +204,7 @@ def supervise(procfile: Path, env: Mapping[str, str]) -> int:
         manager.add_process(name, command, env=dict(env), cwd=str(ROOT))
     signal.signal(signal.SIGHUP, lambda signum, frame: os.kill(os.getpid(), signal.SIGTERM))
     manager.loop()
+    # Honcho keeps each process's pid (its process group) only in its private table.
     groups = [p["pid"] for p in manager._processes.values() if p.get("pid")]
     stop_groups(groups)
     # 130 and 143 mean honcho stopped everything because it was asked to.
@@ -237,10 +240,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     env = dev_environment(os.environ, read_dotenv(ROOT / ".env"))
     redis = None
+    # Until honcho takes over the signals, SIGTERM stops us like Ctrl-C, cleaning up.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         args.var.mkdir(parents=True, exist_ok=True)
-        login = prepare_database(env, args.var)
         check_ports(env)
+        login = prepare_database(env, args.var)
         if not redis_answers(env["REDIS_URL"]):
             redis = PrivateRedis(args.var)
             env["REDIS_URL"] = redis.url
@@ -249,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     except RunError as exc:
         print(f"make run: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        return 130
     finally:
         if redis is not None:
             redis.stop()

@@ -7,7 +7,16 @@ import re
 
 import pytest
 
-from models import ActionItem, Cycle, MetricValue, OutboundEmail, Participant, Session, clock
+from models import (
+    ActionItem,
+    Cycle,
+    InboundMessage,
+    MetricValue,
+    OutboundEmail,
+    Participant,
+    Session,
+    clock,
+)
 from tests.followup_data import make_programme
 from web.auth import create_user
 
@@ -178,6 +187,18 @@ def test_it_shows_answers_rsvps_chart_and_summary(coordinator, world):
     assert "<svg" in page and "Retention follow-up #1: 77" in page
     assert 'id="summary"' in page and "The session notes" in page
     assert "Nothing in quarantine" in page
+    InboundMessage.create(
+        raw=b"2 maybe",
+        sha256="q1",
+        sender="ken@example.org",
+        subject="Re: Progress update",
+        status="quarantined",
+        object_type="cycle",
+        object_id=cycle.id,
+        reason="AmbiguousReplyError",
+    )
+    page = coordinator.get(f"/cycles/{cycle.id}").get_data(as_text=True)
+    assert "AmbiguousReplyError" in page and "ken@example.org" in page
 
 
 def test_it_clones_the_last_cycle(coordinator, world):

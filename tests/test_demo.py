@@ -43,8 +43,9 @@ def test_it_loads_a_followup_programme_ready_for_a_cycle(db):
     cycle = Cycle.get(Cycle.programme == programme)
     assert cycle.status == "draft"
     session = Session.get(Session.cycle == cycle)
-    # Tuesday of next week, 15:00 in London (GMT in November)
-    assert session.starts_at == dt.datetime(2026, 11, 24, 15, 0)
+    # Wednesday next week, 15:00 in London (GMT in November), replies due two days before
+    assert session.starts_at == dt.datetime(2026, 11, 25, 15, 0)
+    assert cycle.reply_deadline == dt.datetime(2026, 11, 23, 15, 0)
     assert cycle.participants.count() == 4
 
 

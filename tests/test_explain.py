@@ -183,7 +183,7 @@ def test_it_runs_without_a_reachable_database(tmp_path):
     env = {**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"}
     # When
     done = subprocess.run(
-        [str(Path(sys.executable).parent / "flask"), "--app", "web", "mail-parse", str(path)],
+        [sys.executable, "-m", "flask", "--app", "web", "mail-parse", str(path)],
         cwd=ROOT,
         env=env,
         capture_output=True,

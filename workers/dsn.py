@@ -43,7 +43,10 @@ PHRASE_STATUS = (
 HARD_SUBJECTS = ("1.1", "1.2", "1.3", "1.6", "1.10", "2.1", "4.4")
 
 #: An email address in free text.
-ADDRESS_RE = re.compile(r"[A-Za-z0-9._%+'=/-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+ADDRESS_RE = re.compile(
+    r"(?<![A-Za-z0-9._%+'=/-])[A-Za-z0-9._%+'=/-]{1,64}"  # bounded: linear on hostile text
+    r"@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b"
+)
 
 
 @dataclass

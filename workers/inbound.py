@@ -10,7 +10,7 @@ import re
 from email.parser import BytesHeaderParser
 
 import dramatiq
-from peewee import IntegrityError
+from peewee import IntegrityError, InterfaceError, OperationalError
 
 from models import InboundMessage, clock, db
 
@@ -52,32 +52,39 @@ def _header(headers, name: str, limit: int) -> str:
 def store_raw(
     raw: bytes, channel: str, mail_from: str = "", rcpt_to: list[str] | None = None
 ) -> tuple[InboundMessage, bool]:
-    """Save a raw message unless it is already stored; return the row and whether it is new."""
+    """Save a raw message unless it is already stored; return the row and whether it is new.
+
+    A known content hash or Message-ID means it is stored already; the row returned then
+    carries only its id and status, the columns the ways in need.
+    """
     digest = hashlib.sha256(raw).hexdigest()
-    existing = InboundMessage.get_or_none(InboundMessage.sha256 == digest)
-    if existing is not None:
-        return existing, False
     headers = _headers(raw)
     message_id = _header(headers, "Message-ID", 250)
-    if message_id:
-        same = InboundMessage.get_or_none(InboundMessage.message_id == message_id)
-        if same is not None:
-            return same, False
-    envelope = ",".join(rcpt_to or [])
+    existing = _stored(digest, message_id)
+    if existing is not None:
+        return existing, False
+    fields = {
+        "raw": raw,
+        "sha256": digest,
+        "message_id": message_id,
+        "channel": channel,
+        "mail_from": _clean(mail_from, 250),
+        "rcpt_to": _clean(",".join(rcpt_to or []), 2000),
+        "subject": _header(headers, "Subject", 500),
+    }
     try:
         with db.atomic():
-            row = InboundMessage.create(
-                raw=raw,
-                sha256=digest,
-                message_id=message_id,
-                channel=channel,
-                mail_from=_clean(mail_from, 250),
-                rcpt_to=_clean(envelope, 2000),
-                subject=_header(headers, "Subject", 500),
-            )
+            row_id = InboundMessage.insert(**fields).execute()
     except IntegrityError:
-        return InboundMessage.get(InboundMessage.sha256 == digest), False
-    return row, True
+        return _stored(digest, message_id), False
+    return InboundMessage(id=row_id, status="received", **fields), True
+
+
+def _stored(digest: str, message_id: str) -> InboundMessage | None:
+    match = InboundMessage.sha256 == digest
+    if message_id:
+        match |= InboundMessage.message_id == message_id
+    return InboundMessage.select(InboundMessage.id, InboundMessage.status).where(match).first()
 
 
 def _clean(text: str, limit: int) -> str:
@@ -131,7 +138,21 @@ def process(message_id: int) -> str:
     row = claim(message_id)
     if row is None:
         return "skipped"
-    return handle(row)
+    try:
+        return handle(row)
+    except (OperationalError, InterfaceError):
+        release(message_id)
+        raise
+
+
+def release(message_id: int) -> None:
+    """Hand a claimed message back after a database failure, so a retry can take it at once."""
+    try:
+        InboundMessage.update(status="received", lease_until=None).where(
+            (InboundMessage.id == message_id) & (InboundMessage.status == "processing")
+        ).execute()
+    except (OperationalError, InterfaceError):
+        logger.warning("could not release inbound message %s; its lease will expire", message_id)
 
 
 @dramatiq.actor(queue_name="inbound", max_retries=3, time_limit=120_000)

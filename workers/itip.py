@@ -20,6 +20,9 @@ PARTSTATS = ("NEEDS-ACTION", "ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED")
 #: Apple sends "propose new time" as a REPLY with this ATTENDEE parameter.
 APPLE_PROPOSAL = "TO-ALL-PROPOSED-NEW-TIME"
 
+#: One ``;NAME=value`` parameter; names hold no ``=``, so matching stays linear.
+PARAM_RE = re.compile(r';([^=;:"]+)=("[^"]*"|[^;"]*)')
+
 #: Comment properties, first found wins (Apple puts the attendee's note in its own property).
 COMMENT_PROPS = ("COMMENT", "X-CALENDARSERVER-PRIVATE-COMMENT", "X-RESPONSE-COMMENT")
 
@@ -190,12 +193,18 @@ def _parse_loosely(ics_text: str, sender: str) -> CalendarReply | None:
 
 
 def _split_line(line: str) -> tuple[str, dict[str, str], str]:
-    """Split ``NAME;P=V;Q="a:b":value`` into name, parameters and value."""
-    match = re.match(r'^([A-Za-z0-9-]+)((?:;[^:;"]+=(?:"[^"]*"|[^:;"]*))*):(.*)$', line.strip())
-    if not match:
+    """Split ``NAME;P=V;Q="a:b":value`` into name, parameters and value, quotes respected."""
+    quoted = False
+    for index, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == ":" and not quoted:
+            head, value = line[:index], line[index + 1 :]
+            break
+    else:
         return "", {}, ""
-    name, raw_params, value = match.groups()
-    params = {}
-    for param in re.findall(r';([^:;"=]+)=("[^"]*"|[^:;"]*)', raw_params):
-        params[param[0].upper()] = param[1].strip('"')
+    name = head.split(";", 1)[0].strip()
+    if not re.fullmatch(r"[A-Za-z0-9-]+", name):
+        return "", {}, ""
+    params = {k.strip().upper(): v.strip('"') for k, v in PARAM_RE.findall(head)}
     return name.upper(), params, value.strip()

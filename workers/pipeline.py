@@ -9,6 +9,8 @@ from __future__ import annotations
 import email.policy
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 
@@ -19,6 +21,7 @@ from workers import inbound_errors as errors
 from workers import outbox, rejections
 from workers import settings as settings_mod
 from workers.appliers import APPLIERS, ReplyContext
+from workers.inbound import LEASE
 from workers.inbound_kinds import apply_calendar, record_bounce
 from workers.inbound_match import match_reply
 
@@ -60,14 +63,14 @@ def _run(row: InboundMessage) -> str:
     if kind.kind == "auto_reply":
         return finish(row, "auto_reply", kind="auto_reply", detail=kind.reason)
     if kind.kind == "bounce":
-        with db.atomic():
+        with writing(row):
             detail = record_bounce(row, parsed, kind.bounce)
             return finish(row, "bounce", kind="bounce", detail=detail)
     if kind.kind == "unreadable":
         raise errors.UnreadableMessageError(kind.reason)
     if kind.kind == "calendar_reply" and kind.calendar is not None:
         _set(row, kind="calendar_reply")
-        with db.atomic():
+        with writing(row):
             person, detail = apply_calendar(row, parsed, kind.calendar)
             return finish(row, "applied", person=person, detail=detail)
     _set(row, kind="reply")
@@ -139,7 +142,7 @@ def run_applier(row, person, object_type: str, object_id: int, parsed, reply_tex
         raise errors.NoApplierError(f"no applier for {object_type!r} replies", person=person)
     ctx = ReplyContext(row, person, object_type, object_id, parsed, reply_text)
     # The outbox transaction enqueues the applier's emails only once this commits.
-    with outbox.transaction():
+    with outbox.transaction(), writing(row):
         summary = func(ctx)
         return finish(
             row,
@@ -149,6 +152,20 @@ def run_applier(row, person, object_type: str, object_id: int, parsed, reply_tex
             object_id=object_id,
             detail=clean(summary or "", MAX_TEXT),
         )
+
+
+@contextmanager
+def writing(row: InboundMessage) -> Iterator[None]:
+    """Run a transaction that writes first (renewing the row's lease), then reads and writes.
+
+    On SQLite a transaction that reads before it writes cannot wait for another writer and
+    fails at once; taking the write lock first makes it wait its turn instead.
+    """
+    with db.atomic():
+        InboundMessage.update(lease_until=clock.now() + LEASE).where(
+            InboundMessage.id == row.id
+        ).execute()
+        yield
 
 
 def finish(row: InboundMessage, status: str, **fields) -> str:

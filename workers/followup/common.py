@@ -127,7 +127,7 @@ def progress(metric: Metric, value: float | None) -> tuple[float | None, float |
     if metric.baseline is None or metric.target == metric.baseline:
         return None, round(gap, 2)
     share = (value - metric.baseline) / (metric.target - metric.baseline)
-    return round(share * 100, 1), round(gap, 2)
+    return round(share * 100, 1) + 0.0, round(gap, 2) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def current_values(cycle: Cycle, metrics: list[Metric]) -> dict[int, float | None]:

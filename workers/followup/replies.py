@@ -166,7 +166,7 @@ def apply_progress(ctx: ReplyContext, cycle: Cycle) -> str:
                 inbound=ctx.message.id,
             )
             recorded += [f"Barrier: {b}" for b in barriers.splitlines()]
-            recorded += ["Comment recorded"] if comment else []
+            recorded += [f"Comment: {comment[:300]}"] if comment else []
         if not recorded:
             raise AmbiguousReplyError(
                 "nothing in the reply could be applied", understood=[], not_understood=problems
