@@ -12,6 +12,7 @@ import subprocess
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from dramatiq.brokers.redis import RedisBroker
 
 from models import AuditEvent, OutboundEmail, Person, clock
 from tests import services
@@ -348,3 +349,19 @@ def test_it_refuses_a_relay_certificate_it_does_not_trust(configure, certificate
         sink.controller.stop()
     assert "CERTIFICATE_VERIFY_FAILED" in OutboundEmail.get_by_id(row.id).last_error
     assert sink.messages == []
+
+
+def test_it_leaves_the_email_to_the_scheduler_when_the_broker_is_down(
+    sink, redis_broker, monkeypatch
+):
+    # Given a broker that nothing answers
+    dead = RedisBroker(url=f"redis://127.0.0.1:{services.free_port()}/0", middleware=[])
+    monkeypatch.setattr(delivery.deliver_email, "broker", dead)
+    # When an email is written in a transaction, the commit still succeeds
+    with outbox.transaction():
+        row = queue(make_person())
+    # Then the scheduler's next pass (with the broker back) enqueues it
+    monkeypatch.undo()
+    assert OutboundEmail.get_by_id(row.id).status == "queued"
+    assert scheduler.tick()["emails"] == 1
+    assert delivery.deliver(row.id) == "sent"

@@ -14,6 +14,7 @@ from models import ActionItem, Cycle, InboundMessage, MetricValue, Participant, 
 from tests.followup_data import make_programme
 from workers import inbound, scheduler
 from workers.followup import trigger
+from workers.followup.items import create_item
 
 #: The quoted header line Gmail writes above the message it answers.
 GMAIL_ATTRIBUTION = "On {date}, Tandem <{addr}> wrote:"
@@ -205,8 +206,6 @@ def test_it_runs_a_whole_cycle_by_email(smtp_sink, redis_broker, redis_worker):
 def test_it_applies_an_outlook_answer_to_an_item_reminder(smtp_sink, redis_broker, redis_worker):
     # Given an item assigned to Maria and its reminder three days before it is due
     world = make_programme()
-    from workers.followup.items import create_item
-
     item = create_item(
         world["programme"].id, "Draft the survey", world["people"]["maria"], dt.date(2026, 11, 20)
     )

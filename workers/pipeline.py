@@ -38,8 +38,9 @@ def handle(row: InboundMessage) -> str:
     """Read, check, classify and apply one claimed message; return its final status.
 
     1. parse the bytes (unreadable -> quarantine);
-    2. guards: a sender, no loop, no DMARC failure from a trusted server;
-    3. classify: auto-replies and bounces are recorded, calendar replies update the RSVP;
+    2. guards: no loop, no DMARC failure from a trusted server;
+    3. classify: auto-replies and bounces are recorded; others need a sender, and calendar
+       replies update the RSVP;
     4. a reply is matched to a person and object, trimmed and handed to its applier.
     Any ``InboundError`` quarantines the message and may answer the sender.
     """
@@ -68,6 +69,8 @@ def _run(row: InboundMessage) -> str:
             return finish(row, "bounce", kind="bounce", detail=detail)
     if kind.kind == "unreadable":
         raise errors.UnreadableMessageError(kind.reason)
+    if "@" not in row.sender:  # bounces may come from nobody; people's answers may not
+        raise errors.NoSenderError("the message has no From address")
     if kind.kind == "calendar_reply" and kind.calendar is not None:
         _set(row, kind="calendar_reply")
         with writing(row):
@@ -91,10 +94,8 @@ def read(row: InboundMessage):
 
 
 def check_guards(row: InboundMessage, parsed) -> None:
-    """Refuse messages with no sender, from Tandem itself, or failing DMARC."""
+    """Refuse messages from Tandem itself, or failing DMARC at a trusted server."""
     settings = settings_mod.get()
-    if "@" not in row.sender:
-        raise errors.NoSenderError("the message has no From address")
     own = parseaddr(settings.mail_from)[1].lower()
     if row.sender == own:
         raise errors.EmailLoopError(f"sent from Tandem's own address {own}")
