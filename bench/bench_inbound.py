@@ -233,10 +233,9 @@ def main() -> None:
         redis.stop()
     floor_rate, pipeline_rate = args.n / plain, args.n / pipeline
     print(f"outcomes: {outcomes()}")
-    print(f"floor, parse + trim in one process: {floor_rate:8.1f} msg/s ({plain:.2f} s)")
-    print(
-        f"end to end, SMTP + {args.processes} workers:     {pipeline_rate:8.1f} msg/s ({pipeline:.2f} s)"
-    )
+    print(f"{'floor, parse + trim in one process:':36s}{floor_rate:8.1f} msg/s ({plain:.2f} s)")
+    label = f"end to end, SMTP + {args.processes} workers:"
+    print(f"{label:36s}{pipeline_rate:8.1f} msg/s ({pipeline:.2f} s)")
     print(f"ratio: {pipeline_rate / floor_rate:.2f}")
 
 

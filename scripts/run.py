@@ -203,22 +203,44 @@ def supervise(procfile: Path, env: Mapping[str, str]) -> int:
     for name, command in parse_procfile(procfile.read_text()).processes.items():
         manager.add_process(name, command, env=dict(env), cwd=str(ROOT))
     signal.signal(signal.SIGHUP, lambda signum, frame: os.kill(os.getpid(), signal.SIGTERM))
-    manager.loop()
-    # Honcho keeps each process's pid (its process group) only in its private table.
-    groups = [p["pid"] for p in manager._processes.values() if p.get("pid")]
-    stop_groups(groups)
+    finished = False
+    try:
+        manager.loop()
+        finished = True
+    finally:
+        # Honcho keeps each process's pid (its process group) only in its private table.
+        groups = [p["pid"] for p in manager._processes.values() if p.get("pid")]
+        # If honcho itself failed (say, its output pipe closed), nobody has told them to stop.
+        stop_groups(groups, terminate_first=not finished)
+        if not finished:
+            _kill_relays(manager)
     # 130 and 143 mean honcho stopped everything because it was asked to.
     return 0 if manager.returncode in (130, 143) else manager.returncode or 0
 
 
-def stop_groups(groups: list[int], timeout: float = STOP_TIMEOUT) -> None:
+def stop_groups(
+    groups: list[int], terminate_first: bool = False, timeout: float = STOP_TIMEOUT
+) -> None:
     """Wait for the process groups to end, killing whatever is left after ``timeout``."""
+    for group in groups if terminate_first else ():
+        if group_alive(group):
+            os.killpg(group, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while any(group_alive(g) for g in groups) and time.monotonic() < deadline:
         time.sleep(0.1)
     for group in groups:
         if group_alive(group):
             os.killpg(group, signal.SIGKILL)
+
+
+def _kill_relays(manager) -> None:
+    # Honcho relays each process's output through a helper process that ignores SIGTERM and
+    # waits for a reader that is gone; left alone it would keep us from exiting.
+    for entry in manager._processes.values():
+        relay = entry.get("process")
+        if relay is not None and relay.is_alive():
+            relay.kill()
+            relay.join()
 
 
 def group_alive(group: int) -> bool:

@@ -253,3 +253,21 @@ def test_it_reports_a_refused_login(dovecot):
     url = f"imap+starttls://nobody:wrong@127.0.0.1:{dovecot.port}/INBOX"
     with pytest.raises(imap.ImapError, match="cannot log in"):
         imap.poll(url, dovecot.context())
+
+
+def test_the_imap_poll_command_takes_new_mail(db, dovecot, mailbox):
+    # Given the app configured with a plain imap:// URL for the test server's mailbox
+    from web import create_app
+    from workers import settings as settings_mod
+
+    url, client = mailbox
+    append(client, mf.reply("ada@example.org", "reply+x@tandem.test", "by command"))
+    current = settings_mod.get()
+    plain = url.replace("imap+starttls://", "imap://")
+    app = create_app({"TESTING": True, "DATABASE_URL": current.database_url, "IMAP_URL": plain})
+    # When the command polls once
+    result = app.test_cli_runner().invoke(args=["imap-poll"])
+    # Then the message is stored
+    assert result.exit_code == 0, result.output
+    assert "stored 1 new message(s)" in result.output
+    assert InboundMessage.select().count() == 1

@@ -42,11 +42,11 @@ def seeds(db, monkeypatch):
         uid="seed@tandem.test",
     )
     html = (
-        "From: Ada <ada@example.org>\r\nTo: {to}\r\nSubject: =?utf-8?q?R=C3=A9ponse?=\r\n"
+        f"From: Ada <ada@example.org>\r\nTo: {address}\r\nSubject: =?utf-8?q?R=C3=A9ponse?=\r\n"
         "MIME-Version: 1.0\r\nContent-Type: text/html; charset=windows-1252\r\n"
         "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
         "<div>Fait =E0 100%</div><blockquote>Old =\r\ntext</blockquote>\r\n"
-    ).format(to=address)
+    )
     return [
         mf.reply("Ada <ada@example.org>", address, "2 done\n3 60% waiting on HR"),
         mf.reply("ada@example.org", "tandem@tandem.test", "no token"),

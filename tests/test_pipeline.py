@@ -213,6 +213,7 @@ def test_it_answers_an_ambiguous_reply_with_what_it_understood(db, monkeypatch):
     assert (row.status, row.reason) == ("quarantined", "AmbiguousReplyError")
     [email] = OutboundEmail.select()
     assert email.kind == "rejection-ambiguous"
+    assert (email.object_type, email.object_id) == ("item", item.id)  # answering it works
     assert email.ctx["understood"] == ["1 done"] and email.ctx["not_understood"] == ["1 blocked"]
 
 

@@ -128,8 +128,8 @@ def test_it_explains_that_python_3_11_is_needed(tmp_path):
     assert not (tmp_path / "venv").exists()
 
 
-def test_it_runs_every_process_and_stops_them_all_on_ctrl_c(tmp_path):
-    # Given free ports, a fresh SQLite file and no Redis at REDIS_URL
+def runner_environment(tmp_path) -> tuple[dict[str, str], dict[str, str]]:
+    """Return free ports, and an environment with them, a fresh SQLite file and no Redis."""
     ports = {name: str(free_port()) for name in run.PORTS}
     env = {
         **os.environ,
@@ -137,9 +137,29 @@ def test_it_runs_every_process_and_stops_them_all_on_ctrl_c(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'tandem.db'}",
         "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
     }
-    command = [sys.executable, str(ROOT / "scripts" / "run.py"), "--var", str(tmp_path / "var")]
+    return ports, env
+
+
+def runner_command(tmp_path) -> list[str]:
+    return [sys.executable, str(ROOT / "scripts" / "run.py"), "--var", str(tmp_path / "var")]
+
+
+def assert_all_stopped(output: str, ports: dict[str, str]) -> None:
+    redis_url = re.search(r"Redis\s+(redis://\S+) \(private", output).group(1)
+    assert not run.redis_answers(redis_url)
+    groups = [int(pid) for pid in re.findall(r"started \(pid=(\d+)\)", output)]
+    assert len(groups) == 5
+    assert not [pgid for pgid in groups if group_alive(pgid)]
+    assert not any(port_open(int(port)) for port in ports.values())
+
+
+def test_it_runs_every_process_and_stops_them_all_on_ctrl_c(tmp_path):
+    # Given free ports, a fresh SQLite file and no Redis at REDIS_URL
+    ports, env = runner_environment(tmp_path)
     log = open(tmp_path / "run.log", "w+")  # read back after the process ends
-    proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        runner_command(tmp_path), env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         # When it has started
         wait_for_port(int(ports["WEB_PORT"]), timeout=60)
@@ -160,12 +180,36 @@ def test_it_runs_every_process_and_stops_them_all_on_ctrl_c(tmp_path):
     # Then it printed the login, and nothing it started is left
     password = (tmp_path / "var" / "demo-coordinator-password").read_text().strip()
     assert f"coordinator@example.org / {password}" in output
-    redis_url = re.search(r"Redis\s+(redis://\S+) \(private", output).group(1)
-    assert not run.redis_answers(redis_url)
-    groups = [int(pid) for pid in re.findall(r"started \(pid=(\d+)\)", output)]
-    assert len(groups) == 5
-    assert not [pgid for pgid in groups if group_alive(pgid)]
-    assert not any(port_open(int(port)) for port in ports.values())
+    assert_all_stopped(output, ports)
+
+
+def test_it_stops_everything_when_its_output_pipe_closes(tmp_path):
+    # Given a runner whose output goes through a pipe (as in `make run | tee log`)
+    ports, env = runner_environment(tmp_path)
+    proc = subprocess.Popen(
+        runner_command(tmp_path),
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = ""
+    try:
+        for line in proc.stdout:
+            output += line
+            if re.search(r"worker +\| .*ready for action", line):
+                break
+
+        # When the reader goes away, then Ctrl-C comes
+        proc.stdout.close()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        stop(proc)
+
+    # Then nothing it started is left
+    assert_all_stopped(output, ports)
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -8,6 +8,7 @@ import time
 
 import click
 from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.cli import with_appcontext
 from peewee import DatabaseError, InterfaceError, OperationalError
 
 from models import db
@@ -59,6 +60,7 @@ def mime():
 
 
 @click.command("mail-in")
+@with_appcontext
 @click.option("--recipient", "-r", multiple=True, help="Envelope recipient (repeatable).")
 @click.option("--sender", "-f", default="", help="Envelope sender.")
 def mail_in_command(recipient: tuple[str, ...], sender: str) -> None:
@@ -84,6 +86,7 @@ def mail_in_command(recipient: tuple[str, ...], sender: str) -> None:
 
 
 @click.command("mailin")
+@with_appcontext
 def mailin_command() -> None:
     """Run the inbound SMTP listener for the reply domain (MAILIN_HOST:MAILIN_PORT)."""
     from workers.mailin import serve_forever
@@ -94,6 +97,7 @@ def mailin_command() -> None:
 
 
 @click.command("imap-poll")
+@with_appcontext
 @click.option("--loop", "forever", is_flag=True, help="Keep polling instead of polling once.")
 @click.option("--interval", default=60.0, show_default=True, help="Seconds between polls.")
 def imap_poll_command(forever: bool, interval: float) -> None:

@@ -46,11 +46,13 @@ def show(message_id: int):
     from workers.appliers import APPLIERS
 
     row = _kept(message_id)
+    trimmed, full = texts(bytes(row.raw))
     return render_template(
         "web/quarantine/show.html",
         row=row,
         headers=headers_of(bytes(row.raw)),
-        full_text=full_text(bytes(row.raw)),
+        trimmed=row.reply_text or trimmed,
+        full_text=full,
         people=Person.select().order_by(Person.name).limit(1000),
         object_types=sorted(APPLIERS),
     )
@@ -119,15 +121,17 @@ def headers_of(raw: bytes) -> list[tuple[str, str]]:
     return shown
 
 
-def full_text(raw: bytes) -> str:
-    """Return the message's whole text (quoted history included), or the raw source."""
+def texts(raw: bytes) -> tuple[str, str]:
+    """Return the person's trimmed words and the whole text (or the raw source)."""
     from workers.message import UnreadableMessage, parse_message
+    from workers.trimming import trim_reply
 
+    source = raw.decode("utf-8", "replace")
     try:
         parsed = parse_message(raw)
     except UnreadableMessage:
-        return raw.decode("utf-8", "replace")
-    return parsed.text or parsed.html or raw.decode("utf-8", "replace")
+        return "", source
+    return trim_reply(parsed.text or "", parsed.html), parsed.text or parsed.html or source
 
 
 def init_app(app: Flask) -> None:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import AbstractContextManager, nullcontext
+
 import dramatiq
-from peewee import InterfaceError, OperationalError
+from peewee import InterfaceError, OperationalError, SqliteDatabase
 
 from models import db, init_db
+
+#: Serialises this process's SQLite writes: threads queueing on a lock wake at once, while
+#: SQLite's own busy handler makes them sleep for milliseconds with the database idle.
+_SQLITE_WRITES = threading.Lock()
 
 
 class DatabaseMiddleware(dramatiq.Middleware):
@@ -39,3 +46,20 @@ class DatabaseMiddleware(dramatiq.Middleware):
     def before_worker_thread_shutdown(self, broker, thread) -> None:
         if db.obj is not None and not db.is_closed():
             db.close()
+
+
+def write_transaction():
+    """Return ``db.atomic()`` that takes SQLite's write lock at BEGIN (IMMEDIATE).
+
+    A deferred SQLite transaction that reads and then writes fails at once with "database is
+    locked" when another process committed in between; taking the lock first makes it wait
+    (busy_timeout) instead. PostgreSQL needs nothing of the kind.
+    """
+    if isinstance(db.obj, SqliteDatabase):
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
+
+
+def write_lock() -> AbstractContextManager:
+    """Return a lock to hold around a short write statement on SQLite (nothing on PostgreSQL)."""
+    return _SQLITE_WRITES if isinstance(db.obj, SqliteDatabase) else nullcontext()

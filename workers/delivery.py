@@ -16,6 +16,7 @@ from peewee import JOIN, PostgresqlDatabase
 from models import AuditEvent, OutboundEmail, Person, clock, db
 from workers import settings as settings_mod
 from workers import smtp
+from workers.dbmiddleware import write_lock
 from workers.mail import make_message
 from workers.tokens import make_bounce_address
 
@@ -57,13 +58,11 @@ def claim(email_id: int) -> OutboundEmail | None:
     now = clock.now()
     due = (OutboundEmail.status == "queued") & (OutboundEmail.next_attempt_at <= now + CLOCK_SLACK)
     stalled = (OutboundEmail.status == "sending") & (OutboundEmail.lease_until < now)
-    updated = (
-        OutboundEmail.update(
-            status="sending", lease_until=now + lease(), attempts=OutboundEmail.attempts + 1
-        )
-        .where((OutboundEmail.id == email_id) & (due | stalled))
-        .execute()
-    )
+    query = OutboundEmail.update(
+        status="sending", lease_until=now + lease(), attempts=OutboundEmail.attempts + 1
+    ).where((OutboundEmail.id == email_id) & (due | stalled))
+    with write_lock():
+        updated = query.execute()
     if updated != 1:
         return None
     return (
@@ -154,7 +153,8 @@ def mark_sent(row: OutboundEmail) -> None:
             db.execute_sql("SET LOCAL synchronous_commit TO OFF")
             query.execute()
     else:
-        query.execute()
+        with write_lock():
+            query.execute()
 
 
 def mark_failed(row: OutboundEmail, error: PermanentFailure) -> None:

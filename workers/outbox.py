@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 from models import OutboundEmail, Person, clock, db
 from workers import settings as settings_mod
+from workers.dbmiddleware import write_transaction
 from workers.scheduler import REENQUEUE_AFTER
 from workers.tokens import make_reply_address
 
@@ -110,7 +111,7 @@ def transaction() -> Iterator[list[int]]:
     pending: list[int] = []
     token = _pending.set(pending)
     try:
-        with db.atomic():
+        with write_transaction():
             yield pending
     finally:
         _pending.reset(token)

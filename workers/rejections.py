@@ -9,6 +9,7 @@ from peewee import IntegrityError
 from models import InboundMessage, Person, Rejection, clock
 from workers import inbound_errors as errors
 from workers import outbox
+from workers.tokens import OBJECT_CODES
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,13 @@ def recipient_for(error: errors.InboundError, sender: str) -> Person | None:
     return Person.by_email(sender) if sender else None
 
 
+def _answered(row: InboundMessage, person: Person) -> tuple[str, int] | None:
+    """Return what the kept message answered, so answering the rejection answers it too."""
+    if row.person_id == person.id and row.object_type in OBJECT_CODES and row.object_id:
+        return (row.object_type, row.object_id)
+    return None
+
+
 def reject(row: InboundMessage, error: errors.InboundError) -> bool:
     """Queue the rejection email for ``error`` unless this sender had one today; tell if queued."""
     name = template_for(error)
@@ -45,7 +53,7 @@ def reject(row: InboundMessage, error: errors.InboundError) -> bool:
     if name is None or person is None:
         return False
     day = clock.now().date().isoformat()
-    about = error.info.get("about")
+    about = error.info.get("about") or _answered(row, person)
     ctx = {
         "subject": row.subject[:200],
         "reason": error.reason,

@@ -13,6 +13,7 @@ import dramatiq
 from peewee import DatabaseError, IntegrityError
 
 from models import InboundMessage, Job, Lease, OutboundEmail, clock, db
+from workers.dbmiddleware import write_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ def tick(broker: dramatiq.Broker | None = None) -> dict[str, int]:
 
     broker = broker or dramatiq.get_broker()
     now = clock.now()
-    with db.atomic():
+    with write_transaction():
         due = {"emails": _due_emails(now), "inbound": _due_inbound(now), "jobs": _due_jobs(now)}
     actors = {"emails": deliver_email, "inbound": process_inbound, "jobs": run_job}
     counts = dict.fromkeys(due, 0)
