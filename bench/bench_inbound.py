@@ -147,12 +147,27 @@ def wait_until(target: int, label: str) -> None:
         bar.update(target - bar.n)
 
 
+def cpu_seconds(pid: int, children: bool = True) -> float:
+    """Return the CPU time (user + system) used so far by ``pid`` (and its children), on Linux."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split() if children else []
+    except (OSError, ValueError, IndexError):
+        return total
+    return total + sum(cpu_seconds(int(kid)) for kid in kids)
+
+
 def start(command: list[str], env: dict) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=None)
 
 
 def end_to_end(messages: list, warm: list, args: argparse.Namespace, env: dict) -> float:
-    """Send the messages through the listener and workers; return seconds until all are final."""
+    """Send the messages through the listener and workers; return seconds until all are final.
+
+    Also prints the CPU time each part used per message while timed.
+    """
     port = free_port()
     env = {**env, "MAILIN_PORT": str(port)}
     listener = start([sys.executable, "-m", "flask", "--app", "web", "mailin"], env)
@@ -165,12 +180,17 @@ def end_to_end(messages: list, warm: list, args: argparse.Namespace, env: dict) 
         wait_for_port(port, timeout=30)
         send_all(port, warm, 2)
         wait_until(len(warm), "warm-up")
+        parts = {"listener": listener.pid, "workers": workers.pid, "bench": os.getpid()}
+        cpu = {name: cpu_seconds(pid, name != "bench") for name, pid in parts.items()}
         began = time.perf_counter()
         sending = threading.Thread(target=send_all, args=(port, messages, args.senders))
         sending.start()
         wait_until(len(warm) + len(messages), f"end to end ({args.processes} workers)")
         elapsed = time.perf_counter() - began
         sending.join()
+        used = {name: cpu_seconds(pid, name != "bench") - cpu[name] for name, pid in parts.items()}
+        per = ", ".join(f"{name} {1000 * sec / len(messages):.2f}" for name, sec in used.items())
+        print(f"CPU ms per message: {per} (bench = SMTP senders and polling)")
         return elapsed
     finally:
         for proc in (listener, workers):

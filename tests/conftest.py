@@ -209,3 +209,4 @@ def mailin(db):
     yield controller
     controller.stop()
     controller.handler.executor.shutdown(wait=True)
+    controller.handler.enqueuer.stop()

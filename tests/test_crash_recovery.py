@@ -96,13 +96,14 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
         proc.wait(timeout=10)
 
 
-def wait_until(predicate, timeout: float, what: str, every=None) -> None:
+def wait_until(predicate, timeout: float, what: str, log: Path, every=None) -> None:
     """Poll ``predicate`` until it holds, calling ``every()`` about twice a second meanwhile."""
     deadline = time.monotonic() + timeout
     last = 0.0
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            tail = log.read_text(errors="replace")[-3000:] if log.exists() else "(no log)"
+            raise AssertionError(f"timed out waiting for {what}; workers said:\n{tail}")
         if every and time.monotonic() - last > 0.5:
             every()
             last = time.monotonic()
@@ -127,7 +128,7 @@ def test_it_delivers_every_email_after_a_worker_is_killed(
     expected = queue_emails(COUNT)
     first = start_workers(sqlite_file, sink.url, lease_seconds=2, log=log)
     try:
-        wait_until(lambda: len(sink.messages) >= COUNT // 4, 30, "the first deliveries")
+        wait_until(lambda: len(sink.messages) >= COUNT // 4, 60, "the first deliveries", log)
     finally:
         # When the workers are killed with SIGKILL mid-way
         stop(first, signal.SIGKILL)
@@ -143,12 +144,13 @@ def test_it_delivers_every_email_after_a_worker_is_killed(
     clock.travel(scheduler.REENQUEUE_AFTER + dt.timedelta(seconds=1))
     try:
         wait_until(
-            lambda: set(sink.message_ids) >= set(expected), 30, "every email", scheduler.tick
+            lambda: set(sink.message_ids) >= set(expected), 30, "every email", log, scheduler.tick
         )
         wait_until(
             lambda: OutboundEmail.select().where(OutboundEmail.status != "sent").count() == 0,
             10,
             "every row marked sent",
+            log,
         )
     finally:
         stop(second)

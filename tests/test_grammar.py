@@ -135,8 +135,41 @@ def test_it_applies_other_bare_answers_to_the_only_open_item(text, expected):
 
 
 @pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("60% waiting on HR", (7, "percent", 60, "waiting on HR", None)),
+        ("blocked: budget not approved", (7, "blocked", None, "budget not approved", None)),
+        ("done, sent it Friday", (7, "done", None, "sent it Friday", None)),
+        ("80% - just the appendix left", (7, "percent", 80, "just the appendix left", None)),
+        ("80% just the appendix left", (7, "percent", 80, "just the appendix left", None)),
+        ("Done but the invoice is late", (7, "done", None, "but the invoice is late", None)),
+        ("In progress pending sign-off", (7, "open", None, "pending sign-off", None)),
+        ("Completed except the appendix", (7, "done", None, "except the appendix", None)),
+        ("Stuck until the budget is in", (7, "blocked", None, "until the budget is in", None)),
+    ],
+)  # fmt: skip
+def test_it_reads_a_status_with_its_reason_as_the_only_open_items_update(text, expected):
+    fields = reply(text, open_items=[7])
+    assert statuses(fields) == [expected]
+    assert fields.problems == [] and fields.comment == ""
+
+
+def test_it_asks_which_item_a_status_with_a_reason_is_about_when_several_are_open():
+    fields = reply("60% waiting on HR", open_items=[1, 2])
+    assert fields.items == []
+    assert "which item" in fields.problems[0]
+
+
+@pytest.mark.parametrize(
     "text",
-    ["Done with the first part, the rest is next week", "Stuck in traffic, sorry", "Open to ideas"],
+    [
+        "Done with the first part, the rest is next week",
+        "Done with the first part of the report",
+        "Stuck in traffic, sorry",
+        "Stuck in traffic",
+        "Open to ideas",
+        "60% of the team answered the survey",
+    ],
 )
 def test_it_keeps_sentences_that_only_start_like_a_status_as_comment(text):
     fields = reply(text, open_items=[7])
@@ -668,6 +701,8 @@ def test_it_reads_real_trimmed_replies_without_inventing_answers():
         parse_notes(text, today=TODAY)
         if fields.items or fields.metrics or fields.rating:
             invented.append(path)
+        elif parse_reply(text, today=TODAY, open_items=[1], metric_names=[]).items:
+            invented.append(path)  # as read for a reply about a single action item
     # Real replies to other systems say nothing about Tandem's items: almost none should parse.
     assert len(paths) > 50
     assert len(invented) <= len(paths) // 50, invented

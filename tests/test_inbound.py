@@ -157,6 +157,7 @@ def test_a_reply_to_a_sent_email_is_linked_to_it(
     raw = client_reply(original, "ada@example.org", "All done, two mentors hired.")
     with smtplib.SMTP("127.0.0.1", mailin.port, timeout=10) as conn:
         conn.sendmail("ada@example.org", [parseaddr(original["Reply-To"])[1]], raw)
+    mailin.handler.enqueuer.flush()  # rather than wait for the batch to fill or time out
     redis_broker.join("inbound", timeout=10_000)
     redis_worker.join()
     # Then the worker applied it, linked to the email it answers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import smtplib
 import subprocess
@@ -77,10 +78,13 @@ def test_it_keeps_the_message_when_the_broker_is_down(db, mailin, redis_broker, 
         raise ConnectionError("broker down")
 
     monkeypatch.setattr(inbound.process_inbound, "send", refuse)
+    monkeypatch.setattr(inbound.process_inbound_batch, "send", refuse)
     # When a message arrives, it is still accepted and stored
     send(mailin.port, mf.reply("ada@example.org", TO, "done"))
+    mailin.handler.enqueuer.flush()
     [row] = InboundMessage.select()
     assert row.status == "received"
+    assert redis_broker.client.llen(f"dramatiq:{inbound.process_inbound.queue_name}") == 0
     # Then the scheduler enqueues it once the broker is back
     monkeypatch.undo()
     assert tick()["inbound"] == 1
@@ -109,3 +113,23 @@ def test_the_mailin_command_listens_and_stores(db, settings, tmp_path):
     # Then it is stored in the database
     [row] = InboundMessage.select()
     assert b"hello from a client" in bytes(row.raw)
+
+
+def test_it_hands_stored_messages_to_the_workers_in_batches(db, redis_broker):
+    # Given an enqueuer that waits long enough to gather messages
+    enqueuer = mailin_mod.Enqueuer(size=3, delay=60)
+    raws = [mf.reply(f"p{i}@example.org", TO, "done") for i in range(7)]
+    rows = [inbound.store_raw(raw, "smtp")[0] for raw in raws]
+    queue = f"dramatiq:{inbound.process_inbound.queue_name}"
+    # When seven stored messages are added
+    for row in rows:
+        enqueuer.add(row.id)
+    enqueuer.stop()
+    # Then they went in a few batches of at most three, each id once
+    client = redis_broker.client
+    raw = [client.hget(f"{queue}.msgs", key) for key in client.lrange(queue, 0, -1)]
+    batches = [json.loads(m)["args"][0] for m in raw]
+    batches = [b if isinstance(b, list) else [b] for b in batches]
+    assert sorted(i for batch in batches for i in batch) == sorted(row.id for row in rows)
+    assert len(batches) <= 4
+    assert max(len(b) for b in batches) == 3

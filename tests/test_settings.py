@@ -69,6 +69,9 @@ def test_it_accepts_good_values(name, value):
         ("DEV_SMTP_PORT", "-1"),
         ("DELIVERY_LEASE_SECONDS", "soon"),
         ("SMTP_CA_FILE", "/nonexistent/ca.pem"),
+        ("REMINDER_HOURS", "72,soon"),
+        ("ITEM_REMINDER_DAYS", "-1"),
+        ("NEXT_CYCLE_WEEKS", "0"),
     ],
 )
 def test_it_names_the_variable_with_a_bad_value(name, value):

@@ -218,6 +218,28 @@ def test_it_converts_html_to_text_without_link_targets() -> None:
     assert text == "See the plan & reply"
 
 
+def test_it_cuts_the_signature_of_html_only_outlook_mail() -> None:
+    # Given an Outlook HTML-only reply whose signature opens with a "--" paragraph
+    html = (
+        '<html><body><p class="MsoNormal">2 done<br>3 60% waiting on HR<o:p></o:p></p>'
+        '<p class="MsoNormal">--&nbsp;<o:p></o:p></p>'
+        '<p class="MsoNormal">Ada Lovelace<br>Head of Science<o:p></o:p></p></body></html>'
+    )
+    # When it is trimmed, Then the "--" is read as the signature separator
+    assert trim_reply("", html) == REPLY
+
+
+def test_it_converts_html_without_markdown_escapes() -> None:
+    html = "<p>-- </p><p>1. first</p><p>+ plus</p><p>- dash</p><p>C:\\Temp\\[x]</p>"
+    assert html_to_text(html).splitlines()[::2] == [
+        "--",
+        "1. first",
+        "+ plus",
+        "- dash",
+        "C:\\Temp\\[x]",
+    ]
+
+
 def test_it_survives_broken_html() -> None:
     assert strip_html_quotes("<div><blockquote><p>unclosed") == "<div>"
     assert html_to_text("<<<>>><p") is not None

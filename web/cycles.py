@@ -23,7 +23,7 @@ from web.auth import login_required
 from web.cycle_forms import FormError, read_cycle_form, read_session
 from workers.followup import setup
 from workers.followup.common import FollowupError, session_of, stakeholders
-from workers.followup.next_cycle import NEXT_AFTER
+from workers.followup.next_cycle import next_after
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 
@@ -74,7 +74,7 @@ def clone():
     if last is None:
         flash("There is no earlier cycle to clone.")
         return redirect(url_for("cycles.create", programme=programme.id))
-    cycle = setup.clone_cycle(last, NEXT_AFTER)
+    cycle = setup.clone_cycle(last, next_after())
     return redirect(url_for("cycles.show", cycle_id=cycle.id))
 
 

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from contextlib import AbstractContextManager, nullcontext
-
 import dramatiq
 from peewee import InterfaceError, OperationalError, SqliteDatabase
 
 from models import db, init_db
-
-#: Serialises this process's SQLite writes: threads queueing on a lock wake at once, while
-#: SQLite's own busy handler makes them sleep for milliseconds with the database idle.
-_SQLITE_WRITES = threading.Lock()
 
 
 class DatabaseMiddleware(dramatiq.Middleware):
@@ -58,8 +51,3 @@ def write_transaction():
     if isinstance(db.obj, SqliteDatabase):
         return db.atomic("IMMEDIATE")
     return db.atomic()
-
-
-def write_lock() -> AbstractContextManager:
-    """Return a lock to hold around a short write statement on SQLite (nothing on PostgreSQL)."""
-    return _SQLITE_WRITES if isinstance(db.obj, SqliteDatabase) else nullcontext()

@@ -16,7 +16,6 @@ from peewee import JOIN, PostgresqlDatabase
 from models import AuditEvent, OutboundEmail, Person, clock, db
 from workers import settings as settings_mod
 from workers import smtp
-from workers.dbmiddleware import write_lock
 from workers.mail import make_message
 from workers.tokens import make_bounce_address
 
@@ -61,8 +60,7 @@ def claim(email_id: int) -> OutboundEmail | None:
     query = OutboundEmail.update(
         status="sending", lease_until=now + lease(), attempts=OutboundEmail.attempts + 1
     ).where((OutboundEmail.id == email_id) & (due | stalled))
-    with write_lock():
-        updated = query.execute()
+    updated = query.execute()
     if updated != 1:
         return None
     return (
@@ -153,8 +151,7 @@ def mark_sent(row: OutboundEmail) -> None:
             db.execute_sql("SET LOCAL synchronous_commit TO OFF")
             query.execute()
     else:
-        with write_lock():
-            query.execute()
+        query.execute()
 
 
 def mark_failed(row: OutboundEmail, error: PermanentFailure) -> None:

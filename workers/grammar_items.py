@@ -49,6 +49,13 @@ SPLIT_RE = re.compile(r";\s*|,\s*(?=(?:item\s*|#)?\d{1,3}\b(?![/.:]\d))", re.IGN
 BARE_TAIL_RE = re.compile(r"^(?:$|\s*[,:;.!\-–—(])")
 #: Extra openers allowed after "blocked" with no item number ("blocked by legal").
 BLOCKED_TAIL_RE = re.compile(r"^\s+(?:by|on|because|due\s+to|waiting|until|as|since|pending)\b")
+#: Words that open a reason after any numberless status ("60% waiting on HR", "done but late").
+REASON_TAIL_RE = re.compile(
+    r"""^\s+(?:waiting|awaiting|pending|because|cause|due\s+to|since|until|till|but|except
+      |only|just|still|needs?|needed|needing|left|remaining|the\s+rest|rest\s+(?:is|next)
+      |apart\s+from|other\s+than)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
 #: Openers saying an answer is about every open item ("all done").
 ALL_RE = re.compile(
     r"^(?:all|everything|all\s+items|all\s+of\s+them|both)\s+(?:(?:is|are)\s+)?", re.IGNORECASE
@@ -154,6 +161,8 @@ def _status_of(match: re.Match) -> Status:
 def _bare_tail_ok(match: re.Match, tail: str, today: dt.date) -> bool:
     """Tell whether what follows a numberless status leaves it clearly a status."""
     if BARE_TAIL_RE.match(tail) or not leftover(tail) or _due_at_start(tail, today):
+        return True
+    if REASON_TAIL_RE.match(tail):
         return True
     return bool(match.group("blocked")) and bool(BLOCKED_TAIL_RE.match(tail))
 

@@ -27,10 +27,18 @@ VOID_TAGS = {"br", "hr", "img", "meta", "link", "input", "col", "area", "base", 
 OUTLOOK_BORDER_RE = re.compile(r"border-top:\s*solid\s+#(?:E1E1E1|B5C4DF)", re.IGNORECASE)
 
 
+class _PlainText(html2text.HTML2Text):
+    """html2text without Markdown escapes: mail is read as text, so "--" must stay "--"."""
+
+    def handle_data(self, data: str, entity_char: bool = False) -> None:
+        # html2text escapes text only when entity_char is false; there is no option for it.
+        super().handle_data(data, entity_char=True)
+
+
 @lru_cache(maxsize=4)
 def html_to_text(html: str) -> str:
     """Convert an HTML body to readable plain text (no link targets, no images)."""
-    converter = html2text.HTML2Text()
+    converter = _PlainText()
     converter.body_width = 0
     converter.ignore_images = True
     converter.ignore_links = True

@@ -13,11 +13,25 @@ import dramatiq
 from peewee import IntegrityError, InterfaceError, OperationalError
 
 from models import InboundMessage, clock, db
+from workers.sqlite_lock import write_lock
 
 logger = logging.getLogger(__name__)
 
 #: How long a message being processed belongs to one worker.
 LEASE = dt.timedelta(minutes=5)
+
+#: Most messages one batch actor message may name.
+MAX_BATCH = 100
+
+#: Columns a claim loads for the pipeline (all but the parsed cache and the bookkeeping).
+CLAIMED_COLUMNS = tuple(
+    getattr(InboundMessage, name)
+    for name in (
+        "id", "raw", "message_id", "channel", "mail_from", "rcpt_to", "sender", "subject",
+        "status", "kind", "reason", "detail", "reply_text", "person", "object_type",
+        "object_id", "in_reply_to", "attempts",
+    )
+)  # fmt: skip
 
 
 #: Header fields of which a message must have at least one to be taken as mail.
@@ -73,7 +87,7 @@ def store_raw(
         "subject": _header(headers, "Subject", 500),
     }
     try:
-        with db.atomic():
+        with write_lock(), db.atomic():
             row_id = InboundMessage.insert(**fields).execute()
     except IntegrityError:
         return _stored(digest, message_id), False
@@ -95,10 +109,20 @@ def enqueue(row: InboundMessage) -> bool:
     """Ask a worker to process a stored message; the scheduler retries if the broker is away."""
     if row.status != "received":
         return False
+    return enqueue_many([row.id])
+
+
+def enqueue_many(message_ids: list[int]) -> bool:
+    """Ask a worker to process stored messages together; the scheduler retries on failure."""
+    if not message_ids:
+        return False
     try:
-        process_inbound.send(row.id)
-    except Exception:  # any broker failure: the row is safe, the scheduler will find it
-        logger.warning("could not enqueue inbound message %s; the scheduler will", row.id)
+        if len(message_ids) == 1:
+            process_inbound.send(message_ids[0])
+        else:
+            process_inbound_batch.send(list(message_ids))
+    except Exception:  # any broker failure: the rows are safe, the scheduler will find them
+        logger.warning("could not enqueue inbound messages %s; the scheduler will", message_ids)
         return False
     return True
 
@@ -114,48 +138,79 @@ def receive(
 
 def claim(message_id: int) -> InboundMessage | None:
     """Take a stored message for processing, or None if done or held by another worker."""
+    rows = claim_many([message_id])
+    return rows[0] if rows else None
+
+
+def claim_many(message_ids: list[int]) -> list[InboundMessage]:
+    """Take the given stored messages that are free, in one statement; return them loaded.
+
+    A message is free when it was received and not yet claimed, or its claim's lease ran
+    out. The rows come back with the columns the pipeline reads (RETURNING), in id order.
+    """
+    if not message_ids:
+        return []
     now = clock.now()
-    updated = (
+    free = (InboundMessage.status == "received") | (
+        (InboundMessage.status == "processing") & (InboundMessage.lease_until < now)
+    )
+    query = (
         InboundMessage.update(
             status="processing", lease_until=now + LEASE, attempts=InboundMessage.attempts + 1
         )
-        .where(
-            (InboundMessage.id == message_id)
-            & (
-                (InboundMessage.status == "received")
-                | ((InboundMessage.status == "processing") & (InboundMessage.lease_until < now))
-            )
-        )
-        .execute()
+        .where(InboundMessage.id.in_(sorted(set(message_ids))) & free)
+        .returning(*CLAIMED_COLUMNS)
     )
-    return InboundMessage.get_by_id(message_id) if updated == 1 else None
+    with write_lock():
+        rows = list(query.execute())
+    return sorted(rows, key=lambda row: row.id)
 
 
 def process(message_id: int) -> str:
     """Read one stored message and apply it; returns its final status."""
+    return process_many([message_id]).get(message_id, "skipped")
+
+
+def process_many(message_ids: list[int]) -> dict[int, str]:
+    """Claim the free messages among ``message_ids`` and apply each; return id -> status.
+
+    Each message is applied in its own transaction. If the database fails, the messages
+    not finished yet are handed back before the error is raised, so a retry takes them.
+    """
     from workers.pipeline import handle
 
-    row = claim(message_id)
-    if row is None:
-        return "skipped"
+    rows = claim_many(message_ids)
+    statuses: dict[int, str] = {}
     try:
-        return handle(row)
-    except (OperationalError, InterfaceError):
-        release(message_id)
+        for row in rows:
+            statuses[row.id] = handle(row)
+    except BaseException:  # a database error, or the actor's time limit: hand the rest back
+        release([row.id for row in rows if row.id not in statuses])
         raise
+    return statuses
 
 
-def release(message_id: int) -> None:
-    """Hand a claimed message back after a database failure, so a retry can take it at once."""
+def release(message_ids: int | list[int]) -> None:
+    """Hand claimed messages back after a failure, so a retry can take them at once."""
+    ids = [message_ids] if isinstance(message_ids, int) else list(message_ids)
+    if not ids:
+        return
     try:
-        InboundMessage.update(status="received", lease_until=None).where(
-            (InboundMessage.id == message_id) & (InboundMessage.status == "processing")
-        ).execute()
+        with write_lock():
+            InboundMessage.update(status="received", lease_until=None).where(
+                InboundMessage.id.in_(ids) & (InboundMessage.status == "processing")
+            ).execute()
     except (OperationalError, InterfaceError):
-        logger.warning("could not release inbound message %s; its lease will expire", message_id)
+        logger.warning("could not release inbound messages %s; their leases will expire", ids)
 
 
 @dramatiq.actor(queue_name="inbound", max_retries=3, time_limit=120_000)
 def process_inbound(message_id: int) -> None:
     """Process one stored inbound message."""
-    process(message_id)
+    process_many([message_id])
+
+
+@dramatiq.actor(queue_name="inbound", max_retries=3, time_limit=600_000)
+def process_inbound_batch(message_ids: list[int]) -> None:
+    """Process several stored inbound messages (the listener sends them in small batches)."""
+    process_many([int(i) for i in message_ids][:MAX_BATCH])

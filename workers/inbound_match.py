@@ -20,13 +20,32 @@ from workers.tokens import (
 #: Thread headers read for Message-IDs, at most this many (a long References is untrusted).
 MAX_REFERENCES = 50
 
+#: The columns of a sent email that matching reads (the rest can be long: ctx, calendar).
+EMAIL_COLUMNS = (
+    OutboundEmail.id,
+    OutboundEmail.person,
+    OutboundEmail.object_type,
+    OutboundEmail.object_id,
+    OutboundEmail.message_id,
+    OutboundEmail.to_addr,
+)
 
-def match_reply(row: InboundMessage, parsed) -> tuple[Person, str, int, OutboundEmail | None]:
-    """Return the person, object type, object id and email a reply answers, or raise why not."""
+#: Marks that the caller did not look up the email a reply answers.
+_LOOK_UP = object()
+
+
+def match_reply(
+    row: InboundMessage, parsed, answered: OutboundEmail | None | object = _LOOK_UP
+) -> tuple[Person, str, int, OutboundEmail | None]:
+    """Return the person, object type, object id and email a reply answers, or raise why not.
+
+    ``answered`` is the email the thread headers name, when the caller looked it up already.
+    """
     addresses = envelope_addresses([*(parsed.to or []), *(parsed.cc or [])])
     addresses += [a for a in row.rcpt_to.split(",") if a]
     token = read_token(addresses, row.sender)
-    answered = answered_email(parsed)
+    if answered is _LOOK_UP:
+        answered = answered_email(parsed)
     if token is not None:
         person = _owner(token.person_id, row.sender)
         if answered is None or _about(answered) != (person.id, token.object_type, token.object_id):
@@ -84,15 +103,26 @@ def _about(answered: OutboundEmail) -> tuple:
 
 def answered_email(parsed) -> OutboundEmail | None:
     """Return the newest Tandem email named in In-Reply-To or References."""
-    ids = [*_id_list(parsed.in_reply_to), *_id_list(parsed.references)][:MAX_REFERENCES]
-    if not ids:
-        return None
-    return (
-        OutboundEmail.select()
-        .where(OutboundEmail.message_id.in_(ids))
-        .order_by(OutboundEmail.id.desc())
-        .first()
-    )
+    return newest(emails_by_message_id(thread_ids(parsed)))
+
+
+def thread_ids(parsed) -> list[str]:
+    """Return the Message-IDs in In-Reply-To and References, at most ``MAX_REFERENCES``."""
+    return [*_id_list(parsed.in_reply_to), *_id_list(parsed.references)][:MAX_REFERENCES]
+
+
+def emails_by_message_id(message_ids: list[str]) -> dict[str, OutboundEmail]:
+    """Return Tandem's emails with these Message-IDs (matching columns only), by Message-ID."""
+    wanted = sorted({m for m in message_ids if m})
+    if not wanted:
+        return {}
+    rows = OutboundEmail.select(*EMAIL_COLUMNS).where(OutboundEmail.message_id.in_(wanted))
+    return {row.message_id: row for row in rows}
+
+
+def newest(emails: dict[str, OutboundEmail]) -> OutboundEmail | None:
+    """Return the most recently written of ``emails``, or None."""
+    return max(emails.values(), key=lambda row: row.id, default=None)
 
 
 def _id_list(value) -> list[str]:
@@ -104,7 +134,7 @@ def _id_list(value) -> list[str]:
 def latest_email(person: Person, object_type: str, object_id: int) -> OutboundEmail | None:
     """Return the newest email to ``person`` about this object."""
     return (
-        OutboundEmail.select()
+        OutboundEmail.select(*EMAIL_COLUMNS)
         .where(
             (OutboundEmail.person == person)
             & (OutboundEmail.object_type == object_type)

@@ -20,24 +20,82 @@ logger = logging.getLogger(__name__)
 #: Threads storing messages at once (each holds its own database connection).
 STORE_THREADS = 4
 
+#: Most stored messages handed to the workers in one broker message.
+BATCH_SIZE = 20
 
-def _store(raw: bytes, mail_from: str, rcpt_to: list[str]) -> tuple[int, bool]:
-    """Store and enqueue one message on this thread's database connection."""
+#: Longest a stored message waits for others to share its broker message (seconds).
+BATCH_DELAY = 0.01
+
+
+class Enqueuer:
+    """Hand stored messages to the workers in small batches, from one background thread.
+
+    A batch goes when it is full or ``delay`` seconds after its first message. Messages the
+    broker does not take stay stored as received, and the scheduler enqueues them later.
+    """
+
+    def __init__(self, size: int = BATCH_SIZE, delay: float = BATCH_DELAY) -> None:
+        self.size, self.delay = size, delay
+        self._ids: list[int] = []
+        self._ready = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="mailin-enqueue", daemon=True)
+        self._thread.start()
+
+    def add(self, message_id: int) -> None:
+        """Queue one stored message id for the next batch."""
+        with self._ready:
+            self._ids.append(message_id)
+            self._ready.notify()
+
+    def flush(self) -> None:
+        """Send every queued id now."""
+        with self._ready:
+            ids, self._ids = self._ids, []
+        for start in range(0, len(ids), self.size):
+            inbound.enqueue_many(ids[start : start + self.size])
+
+    def stop(self) -> None:
+        """Send what is queued and end the background thread."""
+        with self._ready:
+            self._stopped = True
+            self._ready.notify()
+        self._thread.join(timeout=5)
+        self.flush()
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                self._ready.wait_for(lambda: self._ids or self._stopped)
+                if self._stopped:
+                    return
+                self._ready.wait_for(lambda: len(self._ids) >= self.size, timeout=self.delay)
+            self.flush()
+
+
+def _store(raw: bytes, mail_from: str, rcpt_to: list[str]) -> tuple[int, bool, bool]:
+    """Store one message on this thread's database connection; say if it awaits processing."""
     db.connect(reuse_if_open=True)
     try:
-        row, new = inbound.receive(raw, "smtp", mail_from, rcpt_to)
+        row, new = inbound.store_raw(raw, "smtp", mail_from, rcpt_to)
     except (OperationalError, InterfaceError):
         db.close()  # a broken connection is reopened by the next message
         raise
-    return row.id, new
+    return row.id, new, row.status == "received"
 
 
 class InboundHandler:
     """aiosmtpd handler: accept recipients at the reply domain, store each message."""
 
-    def __init__(self, reply_domain: str, executor: ThreadPoolExecutor | None = None) -> None:
+    def __init__(
+        self,
+        reply_domain: str,
+        executor: ThreadPoolExecutor | None = None,
+        enqueuer: Enqueuer | None = None,
+    ) -> None:
         self.reply_domain = reply_domain.lower()
         self.executor = executor or ThreadPoolExecutor(STORE_THREADS, "mailin-store")
+        self.enqueuer = enqueuer or Enqueuer()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
         domain = address.rsplit("@", 1)[-1].strip().lower()
@@ -50,12 +108,14 @@ class InboundHandler:
         raw = envelope.original_content or envelope.content or b""
         loop = asyncio.get_running_loop()
         try:
-            message_id, new = await loop.run_in_executor(
+            message_id, new, waiting = await loop.run_in_executor(
                 self.executor, _store, raw, envelope.mail_from or "", list(envelope.rcpt_tos)
             )
         except Exception:  # not stored means not accepted: the sending server will retry
             logger.exception("could not store an inbound message")
             return "451 4.3.0 Could not store the message, try again later"
+        if waiting:
+            self.enqueuer.add(message_id)
         return f"250 OK stored as {message_id}{'' if new else ' (duplicate)'}"
 
 
@@ -84,3 +144,4 @@ def serve_forever(settings: Settings) -> None:
         pass
     finally:
         controller.stop()
+        controller.handler.enqueuer.stop()

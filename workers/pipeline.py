@@ -21,9 +21,10 @@ from workers import inbound_errors as errors
 from workers import outbox, rejections
 from workers import settings as settings_mod
 from workers.appliers import APPLIERS, ReplyContext
-from workers.inbound import LEASE
+from workers.dbmiddleware import write_transaction
+from workers.sqlite_lock import write_lock
 from workers.inbound_kinds import apply_calendar, record_bounce
-from workers.inbound_match import match_reply
+from workers.inbound_match import emails_by_message_id, match_reply, newest, thread_ids
 
 logger = logging.getLogger(__name__)
 
@@ -102,12 +103,25 @@ def check_guards(row: InboundMessage, parsed) -> None:
     message_id = (parsed.message_id or "").strip()
     if message_id and (
         message_id.lower().endswith(f"@{settings.reply_domain}>")
-        or OutboundEmail.select().where(OutboundEmail.message_id == message_id).exists()
+        or message_id in thread_emails(row, parsed)
     ):
         raise errors.EmailLoopError(f"carries Tandem's own Message-ID {message_id}")
     server = dmarc_failure(bytes(row.raw), settings.trusted_authserv_ids)
     if server:
         raise errors.DmarcFailError(f"{server} reports dmarc=fail for {row.sender}")
+
+
+def thread_emails(row: InboundMessage, parsed) -> dict[str, OutboundEmail]:
+    """Return Tandem's emails named by the message's own Message-ID or its thread headers.
+
+    One query serves both the loop guard and the reply matching; it is kept on the row.
+    """
+    known = getattr(row, "_thread_emails", None)
+    if known is None:
+        own = (parsed.message_id or "").strip()
+        known = emails_by_message_id([own, *thread_ids(parsed)] if own else thread_ids(parsed))
+        row._thread_emails = known
+    return known
 
 
 def dmarc_failure(raw: bytes, trusted: tuple[str, ...]) -> str | None:
@@ -127,7 +141,9 @@ def apply_reply(row: InboundMessage, parsed) -> str:
     """Match a reply to its person and object, trim it and run the object's applier."""
     from workers.trimming import trim_reply
 
-    person, object_type, object_id, answered = match_reply(row, parsed)
+    person, object_type, object_id, answered = match_reply(
+        row, parsed, answered=newest(thread_emails(row, parsed))
+    )
     _set(row, person=person, object_type=object_type, object_id=object_id, in_reply_to=answered)
     reply_text = clean(trim_reply(parsed.text or "", parsed.html), MAX_TEXT)
     _set(row, reply_text=reply_text)
@@ -143,7 +159,7 @@ def run_applier(row, person, object_type: str, object_id: int, parsed, reply_tex
         raise errors.NoApplierError(f"no applier for {object_type!r} replies", person=person)
     ctx = ReplyContext(row, person, object_type, object_id, parsed, reply_text)
     # The outbox transaction enqueues the applier's emails only once this commits.
-    with outbox.transaction(), writing(row):
+    with write_lock(), outbox.transaction(), writing(row):
         summary = func(ctx)
         return finish(
             row,
@@ -157,29 +173,25 @@ def run_applier(row, person, object_type: str, object_id: int, parsed, reply_tex
 
 @contextmanager
 def writing(row: InboundMessage) -> Iterator[None]:
-    """Run a transaction that writes first (renewing the row's lease), then reads and writes.
+    """Run a transaction that takes the write lock first, then reads and writes.
 
     On SQLite a transaction that reads before it writes cannot wait for another writer and
-    fails at once; taking the write lock first makes it wait its turn instead.
+    fails at once; BEGIN IMMEDIATE makes it wait its turn instead. Inside a transaction
+    already begun that way (the outbox's), it adds nothing.
     """
-    with db.atomic():
-        InboundMessage.update(lease_until=clock.now() + LEASE).where(
-            InboundMessage.id == row.id
-        ).execute()
+    if db.in_transaction():
+        yield
+        return
+    with write_lock(), write_transaction():
         yield
 
 
 def finish(row: InboundMessage, status: str, **fields) -> str:
     """Record the final status of a message (and what was learnt about it)."""
-    _set(row, **fields)
-    values = {
-        "status": status,
-        "processed_at": clock.now(),
-        "lease_until": None,
-        "reason": "",
-        **_fields(row),
-    }
-    InboundMessage.update(**values).where(InboundMessage.id == row.id).execute()
+    _set(row, reason="", **fields)
+    values = {"status": status, "processed_at": clock.now(), "lease_until": None, **_fields(row)}
+    with write_lock():
+        InboundMessage.update(**values).where(InboundMessage.id == row.id).execute()
     row.status = status
     return status
 
@@ -188,7 +200,7 @@ def quarantine(row: InboundMessage, error: errors.InboundError) -> str:
     """Keep the message with the error's class name as reason, and answer the sender if due."""
     _set(row, reason=error.reason, detail=clean(error.detail, MAX_TEXT))
     values = {"status": "quarantined", "processed_at": clock.now(), "lease_until": None}
-    with db.atomic():
+    with write_lock():
         InboundMessage.update(**values, **_fields(row)).where(InboundMessage.id == row.id).execute()
     row.status = "quarantined"
     logger.info("inbound message %s quarantined: %s", row.id, error.reason)
@@ -217,7 +229,8 @@ def _set(row: InboundMessage, **fields) -> None:
 
 
 def _fields(row: InboundMessage) -> dict:
-    return {name: getattr(row, name) for name in LEARNT}
+    """Return the learnt columns changed while processing (the others are stored already)."""
+    return {name: row.__data__.get(name) for name in LEARNT if name in row._dirty}
 
 
 def clean(text: str, limit: int) -> str:

@@ -66,10 +66,9 @@ def _due_emails(now: dt.datetime) -> list[int]:
     rows = OutboundEmail.select(OutboundEmail.id).where(waiting | stalled).limit(BATCH)
     ids = [r.id for r in rows]
     if ids:
-        # A stalled row goes back to the queue so the claim below the message is a plain one.
+        # A stalled row goes back to the queue: the worker that held it is gone.
         OutboundEmail.update(status="queued", lease_until=now + REENQUEUE_AFTER).where(
-            OutboundEmail.id.in_(ids)
-            & ((OutboundEmail.status == "queued") | (OutboundEmail.lease_until < now))
+            OutboundEmail.id.in_(ids) & (waiting | stalled)
         ).execute()
     return ids
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from urllib.parse import urlsplit
@@ -43,6 +44,11 @@ DEFAULTS = {
     "TRUSTED_AUTHSERV_IDS": "",
     "SMTP_CA_FILE": "",
     "DELIVERY_LEASE_SECONDS": "120",
+    "REMINDER_HOURS": "72,24",
+    "REPLY_DEADLINE_HOURS": "48",
+    "BRIEF_BEFORE_HOURS": "2",
+    "ITEM_REMINDER_DAYS": "3,1",
+    "NEXT_CYCLE_WEEKS": "4",
 }
 
 #: URL schemes accepted for SMTP_URL.
@@ -77,6 +83,11 @@ class Settings:
     smtp_ca_file: str = ""
     delivery_lease_seconds: int = 120
     dev_smtp_port: int = 1025
+    reminder_hours: tuple[int, ...] = (72, 24)
+    reply_deadline_hours: int = 48
+    brief_before_hours: int = 2
+    item_reminder_days: tuple[int, ...] = (3, 1)
+    next_cycle_weeks: int = 4
 
 
 def _int(name: str, value: str, minimum: int = 0, maximum: int | None = None) -> int:
@@ -89,6 +100,14 @@ def _int(name: str, value: str, minimum: int = 0, maximum: int | None = None) ->
     if maximum is not None and number > maximum:
         raise ConfigError(f"{name} must be at most {maximum}, got {number}")
     return number
+
+
+def _ints(name: str, value: str, minimum: int = 1) -> tuple[int, ...]:
+    """Read a comma-separated list of whole numbers, largest first ("" is none)."""
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    if value.strip() and not (parts and all(re.fullmatch(r"[0-9]+", p) for p in parts)):
+        raise ConfigError(f"{name} must be whole numbers separated by commas, got {value!r}")
+    return tuple(sorted({_int(name, part, minimum) for part in parts}, reverse=True))
 
 
 def _float(name: str, value: str) -> float:
@@ -161,6 +180,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "reply_token_days": _int("REPLY_TOKEN_DAYS", env["REPLY_TOKEN_DAYS"], 1),
         "smtp_ca_file": env["SMTP_CA_FILE"],
         "delivery_lease_seconds": _int("DELIVERY_LEASE_SECONDS", env["DELIVERY_LEASE_SECONDS"], 1),
+        "reminder_hours": _ints("REMINDER_HOURS", env["REMINDER_HOURS"]),
+        "reply_deadline_hours": _int("REPLY_DEADLINE_HOURS", env["REPLY_DEADLINE_HOURS"]),
+        "brief_before_hours": _int("BRIEF_BEFORE_HOURS", env["BRIEF_BEFORE_HOURS"]),
+        "item_reminder_days": _ints("ITEM_REMINDER_DAYS", env["ITEM_REMINDER_DAYS"]),
+        "next_cycle_weeks": _int("NEXT_CYCLE_WEEKS", env["NEXT_CYCLE_WEEKS"], 1),
         "trusted_authserv_ids": tuple(
             s.strip().lower() for s in env["TRUSTED_AUTHSERV_IDS"].split(",") if s.strip()
         ),

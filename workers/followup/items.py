@@ -7,11 +7,9 @@ from zoneinfo import ZoneInfo
 
 from models import ActionItem, ActionItemUpdate, Job, Person, Programme, clock
 from workers import outbox
+from workers import settings as settings_mod
 from workers.followup.common import coordinators, item_ctx
 from workers.followup.schedule import put
-
-#: Reminders before an item falls due, in days.
-ITEM_REMINDER_DAYS = (3, 1)
 
 #: Local hour (in the owner's zone) at which item reminders go out.
 REMINDER_HOUR = 9
@@ -38,7 +36,7 @@ def schedule_item(item: ActionItem) -> None:
         return
     zone = item.owner.timezone
     now = clock.now()
-    for days in ITEM_REMINDER_DAYS:
+    for days in settings_mod.get().item_reminder_days:
         run_at = _at_local_hour(item.due_date - dt.timedelta(days=days), zone)
         if run_at > now:
             put(

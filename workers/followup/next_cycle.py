@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 
 from models import Cycle
+from workers import settings as settings_mod
 from workers.followup.setup import clone_cycle
-
-#: The next follow-up's distance from this one, by default.
-NEXT_AFTER = dt.timedelta(weeks=4)
 
 #: An automatic trigger, when the programme wants one, this long before the next session.
 AUTO_TRIGGER_BEFORE = dt.timedelta(days=7)
 
 
-def draft_next(cycle: Cycle, after: dt.timedelta = NEXT_AFTER) -> Cycle:
+def next_after() -> dt.timedelta:
+    """Return the default distance from one follow-up to the next (NEXT_CYCLE_WEEKS)."""
+    return dt.timedelta(weeks=settings_mod.get().next_cycle_weeks)
+
+
+def draft_next(cycle: Cycle, after: dt.timedelta | None = None) -> Cycle:
     """Return the cycle drafted after ``cycle`` (creating it once).
 
     Open action items belong to the programme, so the next cycle carries them over by itself.
@@ -22,7 +25,7 @@ def draft_next(cycle: Cycle, after: dt.timedelta = NEXT_AFTER) -> Cycle:
     existing = Cycle.select().where(Cycle.previous == cycle).order_by(Cycle.id).first()
     if existing is not None:
         return existing
-    nxt = clone_cycle(cycle, after)
+    nxt = clone_cycle(cycle, after if after is not None else next_after())
     if cycle.auto_trigger_at is not None:
         from workers.followup import schedule
         from workers.followup.common import session_of

@@ -6,9 +6,9 @@ import datetime as dt
 
 from models import AuditEvent, Cycle, Person, clock
 from workers import outbox
+from workers import settings as settings_mod
 from workers.followup.bulk import Draft, queue_many
 from workers.followup.common import owned_work, session_of, stakeholders
-from workers.followup.schedule import REMINDER_HOURS
 from workers.followup.trigger import request_ctx
 
 #: Cycle states in which reminders still make sense.
@@ -29,7 +29,7 @@ def pending_people(cycle: Cycle) -> tuple[list[Person], list[Person]]:
 def superseded(cycle: Cycle, hours: int) -> bool:
     """Tell whether a later reminder is due too (the scheduler was down): send only that one."""
     now = clock.now()
-    later = [h for h in REMINDER_HOURS if h < hours]
+    later = [h for h in settings_mod.get().reminder_hours if h < hours]
     deadline = cycle.reply_deadline
     return deadline is not None and any(deadline - dt.timedelta(hours=h) <= now for h in later)
 

@@ -81,13 +81,17 @@ def _unexplained(comment: str, problems: list[str]) -> str:
     )
 
 
-def _item_updates(fields, mapping: dict[int, int], ctx: ReplyContext, late: bool):
+def _item_updates(fields, mapping: dict[int, int], ctx: ReplyContext, late: bool, known=None):
+    """Apply the item lines; ``known`` maps ids to items loaded already in this transaction."""
     recorded, problems = [], []
+    known = dict(known or {})
     for update in fields.items:
         item_id = mapping.get(update.number) if update.number is not None else None
         if item_id is None and len(mapping) == 1 and update.number is None:
             item_id = next(iter(mapping.values()))
-        item = ActionItem.get_or_none(ActionItem.id == item_id) if item_id else None
+        item = known.get(item_id) if item_id else None
+        if item is None and item_id:
+            item = known[item_id] = ActionItem.get_or_none(ActionItem.id == item_id)
         if item is None:
             problems.append(f"{update.line.strip()} (no item numbered {update.number})")
             continue
@@ -206,7 +210,9 @@ def apply_item_reply(ctx: ReplyContext) -> str:
         metric_names=[],
     )
     with outbox.transaction():
-        recorded, problems = _item_updates(fields, {1: item.id}, ctx, bool(ctx.late))
+        recorded, problems = _item_updates(
+            fields, {1: item.id}, ctx, bool(ctx.late), known={item.id: item}
+        )
         problems += [str(p) for p in fields.problems or []]
         if not recorded:
             raise AmbiguousReplyError(

@@ -8,12 +8,6 @@ from models import Cycle, Job, Session, clock
 from workers import jobs
 from workers import settings as settings_mod
 
-#: Reminders to stakeholders who have not answered, in hours before the reply deadline.
-REMINDER_HOURS = (72, 24)
-
-#: The brief goes out this long before the session starts.
-BRIEF_BEFORE = dt.timedelta(hours=2)
-
 
 def put(kind: str, key: str, run_at: dt.datetime, **payload) -> Job:
     """Schedule job ``key`` at ``run_at``, or move it there if it is still pending."""
@@ -36,23 +30,30 @@ def summary_due(session: Session) -> dt.datetime:
 
 def schedule_cycle(cycle: Cycle, session: Session) -> None:
     """Schedule (or move) the reminders, brief, notes request and summary of a triggered cycle."""
-    now = clock.now()
-    if cycle.reply_deadline is not None:
-        for hours in REMINDER_HOURS:
-            run_at = cycle.reply_deadline - dt.timedelta(hours=hours)
-            key = f"cycle:{cycle.id}:reminder:{hours}"
-            if run_at > now:
-                put("cycle.reminder", key, run_at, cycle_id=cycle.id, hours=hours)
-            else:
-                jobs.cancel(key)
+    settings = settings_mod.get()
+    _schedule_reminders(cycle, settings.reminder_hours)
     put(
         "cycle.brief",
         f"cycle:{cycle.id}:brief",
-        session.starts_at - BRIEF_BEFORE,
+        session.starts_at - dt.timedelta(hours=settings.brief_before_hours),
         cycle_id=cycle.id,
     )
     put("cycle.notes_request", f"cycle:{cycle.id}:notes", session.ends_at, cycle_id=cycle.id)
     put("cycle.summary", f"cycle:{cycle.id}:summary", summary_due(session), cycle_id=cycle.id)
+
+
+def _schedule_reminders(cycle: Cycle, reminder_hours: tuple[int, ...]) -> None:
+    """Schedule the REMINDER_HOURS reminders still ahead; cancel past or unconfigured ones."""
+    now = clock.now()
+    prefix = f"cycle:{cycle.id}:reminder:"
+    wanted = []
+    for hours in reminder_hours if cycle.reply_deadline is not None else ():
+        run_at = cycle.reply_deadline - dt.timedelta(hours=hours)
+        if run_at > now:
+            put("cycle.reminder", f"{prefix}{hours}", run_at, cycle_id=cycle.id, hours=hours)
+            wanted.append(f"{prefix}{hours}")
+    stale = Job.key.startswith(prefix) & (Job.status == "pending") & Job.key.not_in(wanted)
+    Job.update(status="cancelled").where(stale).execute()
 
 
 def schedule_auto_trigger(cycle: Cycle) -> None:

@@ -12,9 +12,6 @@ from workers import settings as settings_mod
 from workers.followup import schedule
 from workers.followup.common import CycleStateError, session_of
 
-#: The reply deadline's default distance before the session.
-DEADLINE_BEFORE = dt.timedelta(hours=48)
-
 
 @dataclass
 class StakeholderSpec:
@@ -55,6 +52,11 @@ class CycleSpec:
     auto_trigger_at: dt.datetime | None = None
     stakeholders: list[StakeholderSpec] = field(default_factory=list)
     metrics: list[MetricSpec] = field(default_factory=list)
+
+
+def deadline_before() -> dt.timedelta:
+    """Return the reply deadline's default distance before the session (REPLY_DEADLINE_HOURS)."""
+    return dt.timedelta(hours=settings_mod.get().reply_deadline_hours)
 
 
 def new_uid() -> str:
@@ -101,7 +103,7 @@ def create_cycle(programme: Programme, spec: CycleSpec, previous: Cycle | None =
             title=spec.title.strip(),
             objectives=spec.objectives.strip(),
             previous=previous,
-            reply_deadline=spec.reply_deadline or spec.starts_at - DEADLINE_BEFORE,
+            reply_deadline=spec.reply_deadline or spec.starts_at - deadline_before(),
             auto_trigger_at=spec.auto_trigger_at,
         )
         Session.create(
@@ -154,7 +156,7 @@ def clone_spec(cycle: Cycle, shift: dt.timedelta) -> CycleSpec:
         for p in Participant.select().where(Participant.cycle == cycle).order_by(Participant.id)
     ]
     deadline_gap = (
-        (session.starts_at - cycle.reply_deadline) if cycle.reply_deadline else DEADLINE_BEFORE
+        (session.starts_at - cycle.reply_deadline) if cycle.reply_deadline else deadline_before()
     )
     return CycleSpec(
         title=cycle.title,
