@@ -13,6 +13,7 @@ import dramatiq
 from peewee import IntegrityError, InterfaceError, OperationalError
 
 from models import InboundMessage, clock, db
+from workers.plainsql import insert_row
 from workers.sqlite_lock import write_lock
 
 logger = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def store_raw(
     }
     try:
         with write_lock(), db.atomic():
-            row_id = InboundMessage.insert(**fields).execute()
+            row_id = insert_row(InboundMessage, fields)
     except IntegrityError:
         return _stored(digest, message_id), False
     return InboundMessage(id=row_id, status="received", **fields), True

@@ -7,6 +7,7 @@ from email.utils import getaddresses
 from models import InboundMessage, OutboundEmail, Person
 from workers import inbound_errors as errors
 from workers import settings as settings_mod
+from workers.plainsql import row_by_id, rows_where
 from workers.tokens import (
     CODE_OBJECTS,
     REPLY_RE,
@@ -21,14 +22,7 @@ from workers.tokens import (
 MAX_REFERENCES = 50
 
 #: The columns of a sent email that matching reads (the rest can be long: ctx, calendar).
-EMAIL_COLUMNS = (
-    OutboundEmail.id,
-    OutboundEmail.person,
-    OutboundEmail.object_type,
-    OutboundEmail.object_id,
-    OutboundEmail.message_id,
-    OutboundEmail.to_addr,
-)
+EMAIL_COLUMNS = ("id", "person", "object_type", "object_id", "message_id", "to_addr")
 
 #: Marks that the caller did not look up the email a reply answers.
 _LOOK_UP = object()
@@ -89,7 +83,7 @@ def _expired(address: str, sender: str, detail: str) -> errors.InboundError:
 
 
 def _owner(person_id: int, sender: str) -> Person:
-    person = Person.get_or_none(Person.id == person_id)
+    person = row_by_id(Person, person_id)
     if person is None:
         raise errors.UnmatchedReplyError("the person this reply was meant for no longer exists")
     if not person.owns_address(sender):
@@ -116,7 +110,7 @@ def emails_by_message_id(message_ids: list[str]) -> dict[str, OutboundEmail]:
     wanted = sorted({m for m in message_ids if m})
     if not wanted:
         return {}
-    rows = OutboundEmail.select(*EMAIL_COLUMNS).where(OutboundEmail.message_id.in_(wanted))
+    rows = rows_where(OutboundEmail, EMAIL_COLUMNS, "message_id", wanted)
     return {row.message_id: row for row in rows}
 
 
@@ -134,7 +128,7 @@ def _id_list(value) -> list[str]:
 def latest_email(person: Person, object_type: str, object_id: int) -> OutboundEmail | None:
     """Return the newest email to ``person`` about this object."""
     return (
-        OutboundEmail.select(*EMAIL_COLUMNS)
+        OutboundEmail.select(*(getattr(OutboundEmail, c) for c in EMAIL_COLUMNS))
         .where(
             (OutboundEmail.person == person)
             & (OutboundEmail.object_type == object_type)

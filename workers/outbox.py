@@ -8,6 +8,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from models import OutboundEmail, Person, clock, db
 from workers import settings as settings_mod
@@ -28,56 +29,103 @@ def new_message_id(idem_key: str, domain: str) -> str:
     return f"<{digest}.{uuid.uuid4().hex[:8]}@{domain}>"
 
 
-def queue_email(
-    kind: str,
-    person: Person,
-    ctx: dict,
-    *,
-    key: str,
-    about: tuple[str, int] | None = None,
-    calendar: str | None = None,
-    calendar_method: str = "",
-    in_reply_to: str = "",
-) -> OutboundEmail:
-    """Write email ``kind`` to ``person`` to the outbox; ``key`` makes it idempotent.
+#: Rows per INSERT statement (SQLite allows 32,766 variables; an email row has 13).
+BATCH = 500
 
-    ``about`` is the object a reply answers, as ``(object_type, object_id)``; it puts a
-    signed reply address on the email. Returns the existing row when ``key`` was queued before.
+
+@dataclass
+class Draft:
+    """One email to queue: to ``person``, rendered from template ``kind`` with ``ctx``.
+
+    ``key`` makes it idempotent; ``about`` is the object a reply answers, as
+    ``(object_type, object_id)``, and puts a signed reply address on the email.
     """
-    settings = settings_mod.get()
-    existing = OutboundEmail.get_or_none(OutboundEmail.idem_key == key)
-    if existing is not None:
-        return existing
-    reply_to = ""
-    if about is not None:
+
+    kind: str
+    person: Person
+    ctx: dict
+    key: str
+    about: tuple[str, int] | None = None
+    calendar: str | None = None
+    calendar_method: str = ""
+    in_reply_to: str = ""
+    reply_to: str = field(default="")
+
+
+def _row(draft: Draft, settings) -> dict:
+    reply_to = draft.reply_to
+    if draft.about is not None and not reply_to:
         reply_to = make_reply_address(
             settings.secret_key,
             settings.reply_domain,
-            person.id,
-            about[0],
-            about[1],
+            draft.person.id,
+            draft.about[0],
+            draft.about[1],
             settings.reply_token_days,
         )
-    row = OutboundEmail.create(
-        kind=kind,
-        to_addr=person.email,
-        person=person,
-        ctx={**ctx, "recipient_name": person.name},
-        message_id=new_message_id(key, settings.reply_domain),
-        idem_key=key,
-        reply_to=reply_to,
-        in_reply_to=in_reply_to,
-        calendar=calendar,
-        calendar_method=calendar_method,
-        object_type=about[0] if about else "",
-        object_id=about[1] if about else None,
+    return {
+        "kind": draft.kind,
+        "to_addr": draft.person.email,
+        "person": draft.person.id,
+        "ctx": {**draft.ctx, "recipient_name": draft.person.name},
+        "message_id": new_message_id(draft.key, settings.reply_domain),
+        "idem_key": draft.key,
+        "reply_to": reply_to,
+        "in_reply_to": draft.in_reply_to,
+        "calendar": draft.calendar,
+        "calendar_method": draft.calendar_method,
+        "object_type": draft.about[0] if draft.about else "",
+        "object_id": draft.about[1] if draft.about else None,
         # Enqueued after commit: the scheduler leaves it to that message for a while.
-        lease_until=clock.now() + REENQUEUE_AFTER if _pending.get() is not None else None,
-    )
+        "lease_until": clock.now() + REENQUEUE_AFTER if _pending.get() is not None else None,
+    }
+
+
+def queue_email(kind: str, person: Person, ctx: dict, *, key: str, **options) -> OutboundEmail:
+    """Write email ``kind`` to ``person`` to the outbox; ``key`` makes it idempotent.
+
+    ``options`` are the other fields of :class:`Draft` (``about``, ``calendar``, ...).
+    Returns the existing row when ``key`` was queued before.
+    """
+    existing = OutboundEmail.get_or_none(OutboundEmail.idem_key == key)
+    if existing is not None:
+        return existing
+    draft = Draft(kind, person, ctx, key, **options)
+    row = OutboundEmail.create(**_row(draft, settings_mod.get()))
     pending = _pending.get()
     if pending is not None:
         pending.append(row.id)
     return row
+
+
+def _chunks(values: list, size: int = BATCH) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def queue_many(drafts: list[Draft]) -> list[int]:
+    """Write every draft not queued before, a batch per INSERT; return the new rows' ids.
+
+    Call it inside :func:`transaction`, which enqueues their delivery after commit.
+    """
+    settings = settings_mod.get()
+    seen: set[str] = set()
+    for chunk in _chunks([d.key for d in drafts]):
+        query = OutboundEmail.select(OutboundEmail.idem_key).where(
+            OutboundEmail.idem_key.in_(chunk)
+        )
+        seen.update(r.idem_key for r in query)
+    rows = [_row(d, settings) for d in drafts if d.key not in seen]
+    for chunk in _chunks(rows):
+        OutboundEmail.insert_many(chunk).execute()
+    ids: list[int] = []
+    for chunk in _chunks([r["idem_key"] for r in rows]):
+        query = OutboundEmail.select(OutboundEmail.id).where(OutboundEmail.idem_key.in_(chunk))
+        ids.extend(r.id for r in query)
+    pending = _pending.get()
+    if pending is not None:
+        pending.extend(sorted(ids))
+    return ids
 
 
 def enqueue_delivery(email_ids: list[int]) -> None:

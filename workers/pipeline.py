@@ -22,9 +22,10 @@ from workers import outbox, rejections
 from workers import settings as settings_mod
 from workers.appliers import APPLIERS, ReplyContext
 from workers.dbmiddleware import write_transaction
-from workers.sqlite_lock import write_lock
 from workers.inbound_kinds import apply_calendar, record_bounce
 from workers.inbound_match import emails_by_message_id, match_reply, newest, thread_ids
+from workers.plainsql import update_by_id
+from workers.sqlite_lock import write_lock
 
 logger = logging.getLogger(__name__)
 
@@ -191,7 +192,7 @@ def finish(row: InboundMessage, status: str, **fields) -> str:
     _set(row, reason="", **fields)
     values = {"status": status, "processed_at": clock.now(), "lease_until": None, **_fields(row)}
     with write_lock():
-        InboundMessage.update(**values).where(InboundMessage.id == row.id).execute()
+        update_by_id(InboundMessage, row.id, values)
     row.status = status
     return status
 
@@ -201,7 +202,7 @@ def quarantine(row: InboundMessage, error: errors.InboundError) -> str:
     _set(row, reason=error.reason, detail=clean(error.detail, MAX_TEXT))
     values = {"status": "quarantined", "processed_at": clock.now(), "lease_until": None}
     with write_lock():
-        InboundMessage.update(**values, **_fields(row)).where(InboundMessage.id == row.id).execute()
+        update_by_id(InboundMessage, row.id, {**values, **_fields(row)})
     row.status = "quarantined"
     logger.info("inbound message %s quarantined: %s", row.id, error.reason)
     rejections.reject(row, error)

@@ -6,7 +6,6 @@ from peewee import JOIN
 
 from models import ActionItem, Cycle, Metric, Person, Report, clock
 from workers import outbox
-from workers.followup.bulk import Draft, queue_many
 from workers.followup.common import (
     cycle_url,
     item_ctx,
@@ -17,6 +16,7 @@ from workers.followup.common import (
     session_of,
     stakeholders,
 )
+from workers.outbox import Draft, queue_many
 
 
 def metrics_now(cycle: Cycle) -> list[dict]:

@@ -7,9 +7,9 @@ import datetime as dt
 from models import AuditEvent, Cycle, Person, clock
 from workers import outbox
 from workers import settings as settings_mod
-from workers.followup.bulk import Draft, queue_many
 from workers.followup.common import owned_work, session_of, stakeholders
 from workers.followup.trigger import request_ctx
+from workers.outbox import Draft, queue_many
 
 #: Cycle states in which reminders still make sense.
 CHASING_STATES = ("triggered",)

@@ -23,6 +23,7 @@ from workers.followup.items import apply_update
 from workers.followup.notes import apply_notes
 from workers.followup.summary import summarise_if_ready
 from workers.inbound_errors import AmbiguousReplyError, UnknownObjectError
+from workers.plainsql import row_by_id
 
 #: A comment line that names a barrier ("Barriers: ...", "Blocker - ...").
 BARRIER_RE = re.compile(r"^\s*(?:barriers?|blockers?|obstacles?)\s*[:\-–]\s*(?P<text>.+)$", re.I)
@@ -199,7 +200,7 @@ def apply_item_reply(ctx: ReplyContext) -> str:
     """Apply an owner's answer to an assignment, reminder or overdue note about one item."""
     from workers.grammar import parse_reply
 
-    item = ActionItem.get_or_none(ActionItem.id == ctx.object_id)
+    item = row_by_id(ActionItem, ctx.object_id)
     if item is None:
         raise UnknownObjectError(f"action item {ctx.object_id} does not exist")
     fields = parse_reply(

@@ -7,7 +7,6 @@ from peewee import JOIN
 from models import ActionItem, Cycle, Person, clock
 from workers import outbox
 from workers.followup.brief import action_plan, barriers, metrics_now
-from workers.followup.bulk import Draft, queue_many
 from workers.followup.common import (
     cycle_url,
     item_ctx,
@@ -16,6 +15,7 @@ from workers.followup.common import (
     session_of,
     stakeholders,
 )
+from workers.outbox import Draft, queue_many
 
 #: Cycle states from which a summary may be sent.
 SUMMARY_STATES = ("triggered", "held")

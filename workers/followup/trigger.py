@@ -5,7 +5,6 @@ from __future__ import annotations
 from models import Cycle, Participant, Person, Session, clock
 from workers import outbox
 from workers.followup import schedule
-from workers.followup.bulk import Draft, queue_many
 from workers.followup.common import (
     CycleStateError,
     cycle_url,
@@ -19,6 +18,7 @@ from workers.followup.common import (
     stakeholders,
 )
 from workers.invites import SessionInfo, build
+from workers.outbox import Draft, queue_many
 
 #: A short example of an answer, shown in every update request.
 EXAMPLE_LINES = (

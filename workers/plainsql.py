@@ -1,0 +1,98 @@
+"""Statements for the inbound hot path, written once per shape from the models' metadata.
+
+Building SQL through peewee's query objects costs more per message than running it; these
+few statements (load rows by one column, update one row by id) keep their SQL text per
+shape and only convert the values, with the same field conversions peewee uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+from peewee import Model
+
+from models import db
+
+M = TypeVar("M", bound=Model)
+
+_SQL: dict[tuple, str] = {}
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _param() -> str:
+    return db.obj.param
+
+
+def rows_where(
+    model: type[M], columns: Sequence[str], field: str, values: Iterable, limit: int | None = None
+) -> list[M]:
+    """Return instances of ``model`` whose ``field`` is one of ``values``, with ``columns`` only."""
+    values = list(values)
+    if not values:
+        return []
+    meta = model._meta
+    key = ("select", model, tuple(columns), field, len(values), limit, type(db.obj))
+    sql = _SQL.get(key)
+    if sql is None:
+        names = ", ".join(_quote(meta.fields[c].column_name) for c in columns)
+        marks = ", ".join([_param()] * len(values))
+        sql = (
+            f"SELECT {names} FROM {_quote(meta.table_name)} "
+            f"WHERE {_quote(meta.fields[field].column_name)} IN ({marks})"
+        )
+        sql += f" LIMIT {int(limit)}" if limit is not None else ""
+        _SQL[key] = sql
+    convert = meta.fields[field].db_value
+    cursor = db.execute_sql(sql, [convert(v) for v in values])
+    fields = [meta.fields[c] for c in columns]
+    found = []
+    for record in cursor.fetchall():
+        instance = model(__no_default__=True)
+        instance.__data__.update(
+            {f.name: f.python_value(v) for f, v in zip(fields, record, strict=True)}
+        )
+        found.append(instance)
+    return found
+
+
+def row_by_id(model: type[M], row_id: int | None, columns: Sequence[str] | None = None) -> M | None:
+    """Return the ``model`` row with this id (every column unless ``columns``), or None."""
+    if row_id is None:
+        return None
+    columns = columns or tuple(model._meta.sorted_field_names)
+    found = rows_where(model, columns, "id", [row_id], limit=1)
+    return found[0] if found else None
+
+
+def update_by_id(model: type[Model], row_id: int, values: dict) -> int:
+    """Set ``values`` (field name -> value) on one row of ``model``; return the rows changed."""
+    meta = model._meta
+    names = tuple(values)
+    key = ("update", model, names, type(db.obj))
+    sql = _SQL.get(key)
+    if sql is None:
+        sets = ", ".join(f"{_quote(meta.fields[n].column_name)} = {_param()}" for n in names)
+        sql = f"UPDATE {_quote(meta.table_name)} SET {sets} WHERE {_quote('id')} = {_param()}"
+        _SQL[key] = sql
+    params = [meta.fields[n].db_value(values[n]) for n in names] + [row_id]
+    return db.execute_sql(sql, params).rowcount
+
+
+def insert_row(model: type[Model], values: dict) -> int:
+    """Insert one row of ``model`` (its defaults filled in as peewee would); return its id."""
+    meta = model._meta
+    data = {**meta.get_default_dict(), **values}
+    names = tuple(data)
+    key = ("insert", model, names, type(db.obj))
+    sql = _SQL.get(key)
+    if sql is None:
+        columns = ", ".join(_quote(meta.fields[n].column_name) for n in names)
+        marks = ", ".join([_param()] * len(names))
+        sql = f"INSERT INTO {_quote(meta.table_name)} ({columns}) VALUES ({marks}) RETURNING \"id\""
+        _SQL[key] = sql
+    cursor = db.execute_sql(sql, [meta.fields[n].db_value(data[n]) for n in names])
+    return cursor.fetchone()[0]
