@@ -17,7 +17,7 @@ from dramatiq.brokers.redis import RedisBroker
 from models import AuditEvent, OutboundEmail, Person, clock
 from tests import services
 from tests.conftest import SmtpSink
-from workers import delivery, outbox, scheduler, smtp
+from workers import delivery, outbox, scheduler, sentmarks, smtp
 from workers import settings as settings_mod
 
 ICS = (
@@ -229,6 +229,23 @@ def test_it_resends_a_row_whose_worker_died_after_its_lease(sink, redis_broker):
     # Then the scheduler hands it to another worker, which sends it
     assert scheduler.tick()["emails"] == 1
     assert delivery.deliver(row.id) == "sent"
+    assert len(sink.messages) == 1
+
+
+def test_it_records_without_resending_a_row_whose_worker_died_after_the_relay_said_yes(
+    sink, redis_broker
+):
+    # Given a worker that got the relay's 250 and marked it, then died before the row said so
+    row = queue(make_person())
+    claimed = delivery.claim(row.id)
+    delivery.transmit(claimed, delivery.build(claimed))
+    sentmarks.mark(claimed.message_id)
+    assert OutboundEmail.get_by_id(row.id).status == "sending"
+    # When its lease has run out and another worker takes the row over
+    clock.travel(delivery.lease() + dt.timedelta(seconds=1))
+    assert delivery.deliver(row.id) == "sent"
+    # Then the row is sent and the relay has the email once
+    assert OutboundEmail.get_by_id(row.id).status == "sent"
     assert len(sink.messages) == 1
 
 

@@ -14,8 +14,8 @@ import jinja2
 from peewee import JOIN, PostgresqlDatabase
 
 from models import AuditEvent, OutboundEmail, Person, clock, db
+from workers import sentmarks, smtp
 from workers import settings as settings_mod
-from workers import smtp
 from workers.mail import make_message
 from workers.tokens import make_bounce_address
 
@@ -192,13 +192,17 @@ def deliver(email_id: int) -> str:
     """Deliver one outbox row; safe to call twice. Returns what happened.
 
     1. Claim the row with a conditional update (another worker's claim wins).
-    2. Refuse rows for hard-bounced people, or that crashed workers too often.
-    3. Render and send; mark sent right after the relay's 250.
-    4. On 5xx mark it failed; on 4xx or a network error release it with backoff.
+    2. A row taken over from a crashed worker is only recorded when its send was marked.
+    3. Refuse rows for hard-bounced people, or that crashed workers too often.
+    4. Render and send; mark sent (Redis, then the row) right after the relay's 250.
+    5. On 5xx mark it failed; on 4xx or a network error release it with backoff.
     """
     row = claim(email_id)
     if row is None:
         return "skipped"
+    if row.attempts > 1 and sentmarks.was_sent(row.message_id):
+        mark_sent(row)
+        return "sent"
     refusal = _refusal(row)
     if refusal is not None:
         mark_failed(row, refusal)
@@ -217,6 +221,7 @@ def deliver(email_id: int) -> str:
         delay = release(row, exc)
         logger.info("email %s deferred for %s: %s", row.id, delay, exc)
         return "deferred"
+    sentmarks.mark(row.message_id)
     mark_sent(row)
     return "sent"
 
