@@ -98,6 +98,7 @@ def test_it_delivers_a_queued_email_through_the_worker(smtp_sink, redis_broker, 
     assert "reply+" in msg["Reply-To"]
     assert "First ping" in msg.get_body(("plain",)).get_content()
     assert OutboundEmail.get_by_id(row.id).status == "sent"
+    assert OutboundEmail.get_by_id(row.id).subject == "Hello"
     raw = smtp_sink.messages[0]["data"]
     assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
 

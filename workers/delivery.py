@@ -140,11 +140,12 @@ def _raise_for(code: int, text: bytes | str, *, blames_recipient: bool) -> None:
     raise TemporaryFailure(_detail(code, text))
 
 
-def mark_sent(row: OutboundEmail) -> None:
+def mark_sent(row: OutboundEmail, subject: str | None = None) -> None:
     """Record a successful send in one short statement, as soon as the relay said yes."""
-    query = OutboundEmail.update(
-        status="sent", sent_at=clock.now(), lease_until=None, last_error=""
-    ).where(OutboundEmail.id == row.id)
+    changes = {"status": "sent", "sent_at": clock.now(), "lease_until": None, "last_error": ""}
+    if subject is not None:
+        changes["subject"] = subject
+    query = OutboundEmail.update(**changes).where(OutboundEmail.id == row.id)
     if isinstance(db.obj, PostgresqlDatabase):
         with db.atomic():
             # Only the server's memory must hold it: killing a worker does not lose that.
@@ -222,7 +223,7 @@ def deliver(email_id: int) -> str:
         logger.info("email %s deferred for %s: %s", row.id, delay, exc)
         return "deferred"
     sentmarks.mark(row.message_id)
-    mark_sent(row)
+    mark_sent(row, subject=str(message["Subject"]))
     return "sent"
 
 
