@@ -183,11 +183,18 @@ def end_to_end(messages: list, warm: list, args: argparse.Namespace, env: dict) 
         parts = {"listener": listener.pid, "workers": workers.pid, "bench": os.getpid()}
         cpu = {name: cpu_seconds(pid, name != "bench") for name, pid in parts.items()}
         began = time.perf_counter()
-        sending = threading.Thread(target=send_all, args=(port, messages, args.senders))
+        sent = {}
+
+        def send_and_time() -> None:
+            send_all(port, messages, args.senders)
+            sent["at"] = time.perf_counter() - began
+
+        sending = threading.Thread(target=send_and_time)
         sending.start()
         wait_until(len(warm) + len(messages), f"end to end ({args.processes} workers)")
         elapsed = time.perf_counter() - began
         sending.join()
+        print(f"all {len(messages)} accepted by the listener after {sent['at']:.2f} s")
         used = {name: cpu_seconds(pid, name != "bench") - cpu[name] for name, pid in parts.items()}
         per = ", ".join(f"{name} {1000 * sec / len(messages):.2f}" for name, sec in used.items())
         print(f"CPU ms per message: {per} (bench = SMTP senders and polling)")

@@ -227,3 +227,88 @@ def test_it_sets_a_cycle_to_trigger_itself(coordinator, world):
     data = form(coordinator, programme.id, auto_trigger_at="2026-12-07T09:00")
     page = coordinator.post(f"/cycles/new?programme={programme.id}", data=data)
     assert "must be in the future and before the deadline" in page.get_data(as_text=True)
+
+
+def test_it_charts_each_metric_across_cycles_with_progress(coordinator, world):
+    from workers.followup.setup import clone_cycle
+
+    # Given two cycles, with a retention value in each and none for time to hire
+    first = world["cycle"]
+    second = clone_cycle(first, dt.timedelta(weeks=4))
+    retention = world["people"]["john"].metrics.get()
+    retention.name = '<img src=x onerror="alert(1)">'
+    retention.save()
+    MetricValue.create(metric=retention, cycle=first, value=76)
+    MetricValue.create(metric=retention, cycle=second, value=79)
+    # When the coordinator opens the second cycle
+    page = coordinator.get(f"/cycles/{second.id}").get_data(as_text=True)
+    # Then the chart runs baseline, first cycle, second cycle, with the target labelled
+    chart = page[page.index(f'id="metric-{retention.id}"') :]
+    chart = chart[: chart.index("</figure>")]
+    assert re.findall(r'<text class="value"[^>]*>([^<]+)</text>', chart) == ["70", "76", "79"]
+    assert "target 85" in chart and "10 Nov" in chart and "08 Dec" in chart
+    assert "60%" in chart and "6% to go" in chart and "higher is better" in chart
+    assert "<img src=x" not in page and "&lt;img src=x" in page
+    # And the metric without values says so, with its baseline and target
+    assert "no value reported yet" in page and "baseline 60 days → target 30 days" in page
+    # And the first cycle's page does not show the later value
+    page = coordinator.get(f"/cycles/{first.id}").get_data(as_text=True)
+    assert "Retention follow-up #1: 76" in page and ": 79<" not in page
+
+
+def test_it_shows_every_item_touched_this_cycle_with_its_last_update(coordinator, world):
+    from workers.followup.items import apply_update
+    from workers.followup.trigger import trigger
+
+    # Given a triggered cycle where John finishes one item by email and blocks another late
+    cycle = world["cycle"]
+    trigger(cycle.id)
+    script, pilot, pay = world["items"]
+    john = world["people"]["john"]
+    clock.freeze(dt.datetime(2026, 11, 21, 9, 0))
+    apply_update(script, status="done", by=john, source="email")
+    apply_update(pilot, status="blocked", reason="No budget", by=john, source="email", late=True)
+    apply_update(pay, percent=40, source="web")
+    ActionItem.update(due_date=dt.date(2026, 11, 20)).where(ActionItem.id == pay.id).execute()
+    # When the coordinator opens the cycle
+    page = coordinator.get(f"/cycles/{cycle.id}").get_data(as_text=True)
+    table = page[page.index('id="items"') : page.index("</table>", page.index('id="items"'))]
+    # Then the done item is still listed, with a badge and where its update came from
+    rows = {title: row for row in table.split("<tr")[2:] for title in [row.split("<td>")[1]]}
+    done = next(r for t, r in rows.items() if t.startswith("Exit interview script"))
+    assert 'badge good">done' in done and "John Smith" in done and "by email" in done
+    blocked = next(r for t, r in rows.items() if t.startswith("Mentor pairing pilot"))
+    assert 'badge bad">blocked' in blocked and "No budget" in blocked and ">late<" in blocked
+    overdue = next(r for t, r in rows.items() if t.startswith("Pay band review"))
+    assert 'class="overdue"' in overdue and "40%" in overdue and "on the web" in overdue
+    assert "1 done · 1 open · 1 blocked" in page and "1 overdue" in page
+
+
+def test_it_shows_rsvp_badges_and_bounced_addresses(coordinator, world):
+    from models import Person, Rsvp
+    from workers.followup.trigger import trigger
+
+    # Given answers to the invitation: accepted, a new time proposed, and a bounced address
+    cycle = world["cycle"]
+    trigger(cycle.id)
+    session = Session.get(Session.cycle == cycle)
+    people = world["people"]
+    Rsvp.create(session=session, person=people["john"], partstat="ACCEPTED")
+    Rsvp.create(
+        session=session,
+        person=people["maria"],
+        partstat="TENTATIVE",
+        proposed_start=dt.datetime(2026, 11, 10, 16, 0),
+        comment="<b>Later?</b>",
+    )
+    Person.update(bounce_state="hard").where(Person.id == people["ken"].id).execute()
+    Participant.update(responded_at=clock.now(), late=True).where(
+        Participant.person == people["john"]
+    ).execute()
+    # When the coordinator opens the cycle
+    page = coordinator.get(f"/cycles/{cycle.id}").get_data(as_text=True)
+    # Then each answer has its badge, time and lateness
+    assert 'badge good">accepted' in page and 'badge warn">proposed new time' in page
+    assert "proposes Tue 10 Nov 16:00" in page and "&lt;b&gt;Later?&lt;/b&gt;" in page
+    assert 'badge warn">late' in page and "bounced: not reminded" in page
+    assert "1 of 3" in page

@@ -133,3 +133,25 @@ def test_it_hands_stored_messages_to_the_workers_in_batches(db, redis_broker):
     assert sorted(i for batch in batches for i in batch) == sorted(row.id for row in rows)
     assert len(batches) <= 4
     assert max(len(b) for b in batches) == 3
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "<ada@example.org>",
+        "<ada@example.org> SIZE=1234 BODY=8BITMIME",
+        " <reply+1-i-2-abc@tandem.test>",
+        "<>",
+        "ada@example.org",
+        '<"quoted local"@example.org>',
+        "<a..b@example.org>",
+        "<a@example..org>",
+        "<@route:a@example.org>",
+        "<" + "a" * 70 + "@example.org>",
+    ],
+)
+def test_it_reads_envelope_paths_as_aiosmtpd_does(path):
+    # The quick path for plain addresses gives what aiosmtpd's full parser gives
+    from aiosmtpd.smtp import SMTP
+
+    assert mailin_mod.QuickPathSMTP(None)._getaddr(path) == SMTP(None)._getaddr(path)

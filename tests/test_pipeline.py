@@ -346,3 +346,73 @@ def test_it_records_the_times_a_counter_proposes(db):
     rsvp = Rsvp.get(Rsvp.person == ada)
     assert rsvp.proposed_start == dt.datetime(2026, 3, 11, 14)
     assert rsvp.proposed_end == dt.datetime(2026, 3, 11, 15)
+
+
+def _stored_replies(count: int) -> list[int]:
+    """Store ``count`` replies from different people about their own items; return the ids."""
+    ids = []
+    for i in range(count):
+        person = mf.make_person(email=f"p{i}@example.org")
+        item = mf.make_item(person)
+        raw = mf.reply(person.email, mf.reply_address(person, "item", item.id), f"Done {i}.")
+        ids.append(inbound.store_raw(raw, "smtp")[0].id)
+    return ids
+
+
+def test_it_applies_a_batch_once_and_skips_messages_another_worker_holds(db, item_applier):
+    # Given three stored replies, the second held by another worker under a live lease
+    ids = _stored_replies(3)
+    held = clock.now() + dt.timedelta(minutes=1)
+    InboundMessage.update(status="processing", lease_until=held).where(
+        InboundMessage.id == ids[1]
+    ).execute()
+    # When one batch names them all, twice over
+    first = inbound.process_many([*ids, ids[0]])
+    second = inbound.process_many(ids)
+    # Then the free ones were applied once each, and the held one was left alone
+    assert first == {ids[0]: "applied", ids[2]: "applied"}
+    assert second == {}
+    assert ActionItemUpdate.select().count() == 2
+    assert InboundMessage.get_by_id(ids[1]).status == "processing"
+
+
+def test_it_hands_back_the_rest_of_a_batch_when_the_database_fails(db, monkeypatch):
+    # Given three stored replies and an applier whose database goes away on the second
+    from peewee import OperationalError
+
+    ids = _stored_replies(3)
+    calls = []
+
+    def flaky(ctx):
+        calls.append(ctx.message.id)
+        if len(calls) == 2:
+            raise OperationalError("database went away")
+        return mf.record_update(ctx)
+
+    monkeypatch.setitem(APPLIERS, "item", flaky)
+    # When the batch runs, the error reaches the caller (so the broker retries)
+    with pytest.raises(OperationalError):
+        inbound.process_many(ids)
+    # Then the first is applied and the other two are free for the retry at once
+    statuses = [InboundMessage.get_by_id(i).status for i in ids]
+    assert statuses == ["applied", "received", "received"]
+    monkeypatch.setitem(APPLIERS, "item", mf.record_update)
+    assert inbound.process_many(ids) == {ids[1]: "applied", ids[2]: "applied"}
+
+
+def test_it_hands_back_what_a_slow_batch_has_not_reached(db, monkeypatch, redis_broker):
+    # Given two stored replies and an applier so slow that half the lease goes by
+    ids = _stored_replies(2)
+
+    def slow(ctx):
+        clock.travel(inbound.LEASE)
+        return mf.record_update(ctx)
+
+    monkeypatch.setitem(APPLIERS, "item", slow)
+    # When the batch runs
+    statuses = inbound.process_many(ids)
+    # Then the second is handed back (and enqueued again) before its lease could run out
+    assert statuses == {ids[0]: "applied"}
+    row = InboundMessage.get_by_id(ids[1])
+    assert (row.status, row.lease_until) == ("received", None)
+    assert redis_broker.client.llen(f"dramatiq:{inbound.process_inbound.queue_name}") == 1

@@ -7,19 +7,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from markupsafe import Markup, escape
 
-from models import (
-    ActionItem,
-    Cycle,
-    InboundMessage,
-    Membership,
-    Metric,
-    MetricValue,
-    Programme,
-    Rsvp,
-)
+from models import ActionItem, Cycle, InboundMessage, Membership, Programme, Rsvp
+from web import cycle_status as status
 from web.auth import login_required
+from web.charts import amount, fmt, line_chart, progress
 from web.cycle_forms import FormError, read_cycle_form, read_session
 from workers.followup import setup
 from workers.followup.common import FollowupError, session_of, stakeholders
@@ -165,81 +157,44 @@ def show(cycle_id: int):
     rsvps = (
         {r.person_id: r for r in Rsvp.select().where(Rsvp.session == session)} if session else {}
     )
-    quarantine = (
-        InboundMessage.select()
-        .where(
-            (
-                (
-                    InboundMessage.object_type.in_(("cycle", "notes"))
-                    & (InboundMessage.object_id == cycle.id)
-                )
-                | (
-                    (InboundMessage.object_type == "session")
-                    & (InboundMessage.object_id == (session.id if session else 0))
-                )
-            )
-            & (InboundMessage.status == "quarantined")
-        )
-        .order_by(InboundMessage.id.desc())
-    )
-    metrics = Metric.select().where(Metric.programme == cycle.programme_id).order_by(Metric.name)
+    people = stakeholders(cycle)
+    items = status.item_rows(cycle)
+    charts = [
+        (m, series, line_chart(series, f"chart-{m.id}"), *progress(series))
+        for m, series in status.metric_series(cycle)
+    ]
     return render_template(
         "web/cycles/show.html",
         cycle=cycle,
         session=session,
-        people=stakeholders(cycle),
+        people=people,
         rsvps=rsvps,
-        items=ActionItem.open_for(cycle.programme_id),
-        new_items=ActionItem.select().where(ActionItem.cycle == cycle),
-        charts=[(m, metric_chart(m)) for m in metrics],
-        quarantine=quarantine,
+        rsvp_badge=status.rsvp_badge,
+        items=items,
+        overview=status.overview(cycle, people, items, session),
+        charts=charts,
+        quarantine=_quarantine(cycle, session),
         brief=(cycle.summary or {}).get("brief"),
         summary=cycle.summary if cycle.summary_sent_at else None,
     )
 
 
-def metric_chart(metric: Metric, width: int = 320, height: int = 120) -> Markup:
-    """Return an inline SVG of a metric's value per cycle with its target as a dashed line."""
-    rows = (
-        MetricValue.select(MetricValue, Cycle)
-        .join(Cycle)
-        .where(MetricValue.metric == metric)
-        .order_by(MetricValue.reported_at)
+def _quarantine(cycle: Cycle, session):
+    about_cycle = InboundMessage.object_type.in_(("cycle", "notes")) & (
+        InboundMessage.object_id == cycle.id
     )
-    per_cycle: dict[int, tuple[str, float]] = {}
-    for row in rows:
-        per_cycle[row.cycle_id] = (row.cycle.title, row.value)
-    points = list(per_cycle.values())
-    values = [v for _, v in points] + [x for x in (metric.baseline, metric.target) if x is not None]
-    if not values:
-        return Markup('<p class="muted">No values yet.</p>')
-    low, high = min(values), max(values)
-    span = (high - low) or 1.0
+    about_session = (InboundMessage.object_type == "session") & (
+        InboundMessage.object_id == (session.id if session else 0)
+    )
+    return (
+        InboundMessage.select()
+        .where((about_cycle | about_session) & (InboundMessage.status == "quarantined"))
+        .order_by(InboundMessage.id.desc())
+    )
 
-    def y(v: float) -> float:
-        return round(height - 10 - (v - low) / span * (height - 20), 1)
 
-    step = (width - 40) / max(len(points) - 1, 1)
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="{escape(metric.name)} against target">'
-    ]
-    if metric.target is not None:
-        parts.append(
-            f'<line x1="0" x2="{width}" y1="{y(metric.target)}" y2="{y(metric.target)}" '
-            'stroke="#1e8e3e" stroke-dasharray="4 3"><title>target</title></line>'
-        )
-    coords = [(20 + i * step, y(v)) for i, (_, v) in enumerate(points)]
-    if len(coords) > 1:
-        path = " ".join(f"{x:.1f},{yy}" for x, yy in coords)
-        parts.append(f'<polyline fill="none" stroke="#2f6fdf" stroke-width="2" points="{path}"/>')
-    for (x, yy), (title, v) in zip(coords, points, strict=True):
-        parts.append(
-            f'<circle cx="{x:.1f}" cy="{yy}" r="3.5" fill="#2f6fdf">'
-            f"<title>{escape(title)}: {v:g}</title></circle>"
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))
+bp.add_app_template_filter(fmt, "fmt")
+bp.add_app_template_filter(amount, "amount")
 
 
 @bp.app_template_filter("localtime")

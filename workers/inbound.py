@@ -13,7 +13,7 @@ import dramatiq
 from peewee import IntegrityError, InterfaceError, OperationalError
 
 from models import InboundMessage, clock, db
-from workers.plainsql import insert_row
+from workers.plainsql import insert_row, rows_where
 from workers.sqlite_lock import write_lock
 
 logger = logging.getLogger(__name__)
@@ -96,10 +96,10 @@ def store_raw(
 
 
 def _stored(digest: str, message_id: str) -> InboundMessage | None:
-    match = InboundMessage.sha256 == digest
-    if message_id:
-        match |= InboundMessage.message_id == message_id
-    return InboundMessage.select(InboundMessage.id, InboundMessage.status).where(match).first()
+    found = rows_where(InboundMessage, ("id", "status"), "sha256", [digest], limit=1)
+    if not found and message_id:
+        found = rows_where(InboundMessage, ("id", "status"), "message_id", [message_id], limit=1)
+    return found[0] if found else None
 
 
 def _clean(text: str, limit: int) -> str:
@@ -177,17 +177,26 @@ def process_many(message_ids: list[int]) -> dict[int, str]:
 
     Each message is applied in its own transaction. If the database fails, the messages
     not finished yet are handed back before the error is raised, so a retry takes them.
+    Messages still waiting when half the lease has gone are handed back too: once it runs
+    out, another worker may take them.
     """
     from workers.pipeline import handle
 
     rows = claim_many(message_ids)
+    give_back_at = clock.now() + LEASE / 2
     statuses: dict[int, str] = {}
     try:
         for row in rows:
+            if clock.now() >= give_back_at:
+                break
             statuses[row.id] = handle(row)
     except BaseException:  # a database error, or the actor's time limit: hand the rest back
         release([row.id for row in rows if row.id not in statuses])
         raise
+    late = [row.id for row in rows if row.id not in statuses]
+    if late:
+        release(late)
+        enqueue_many(late)
     return statuses
 
 
@@ -211,7 +220,7 @@ def process_inbound(message_id: int) -> None:
     process_many([message_id])
 
 
-@dramatiq.actor(queue_name="inbound", max_retries=3, time_limit=600_000)
+@dramatiq.actor(queue_name="inbound", max_retries=3, time_limit=240_000)
 def process_inbound_batch(message_ids: list[int]) -> None:
     """Process several stored inbound messages (the listener sends them in small batches)."""
     process_many([int(i) for i in message_ids][:MAX_BATCH])

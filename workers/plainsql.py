@@ -92,7 +92,7 @@ def insert_row(model: type[Model], values: dict) -> int:
     if sql is None:
         columns = ", ".join(_quote(meta.fields[n].column_name) for n in names)
         marks = ", ".join([_param()] * len(names))
-        sql = f"INSERT INTO {_quote(meta.table_name)} ({columns}) VALUES ({marks}) RETURNING \"id\""
+        sql = f'INSERT INTO {_quote(meta.table_name)} ({columns}) VALUES ({marks}) RETURNING "id"'
         _SQL[key] = sql
     cursor = db.execute_sql(sql, [meta.fields[n].db_value(data[n]) for n in names])
     return cursor.fetchone()[0]

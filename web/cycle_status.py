@@ -1,0 +1,164 @@
+"""What the cycle status page shows: metric series, action item rows, RSVPs, progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from peewee import JOIN
+
+from models import ActionItem, ActionItemUpdate, Cycle, Metric, MetricValue, Person, Rsvp, clock
+from models.cycle import Session
+from web.charts import Series
+
+#: Most cycles shown on a metric chart (the latest ones, up to the cycle shown).
+MAX_CYCLES = 8
+
+#: RSVP answers as (label, badge class), by iCalendar PARTSTAT.
+RSVP_BADGES = {
+    "ACCEPTED": ("accepted", "good"),
+    "DECLINED": ("declined", "bad"),
+    "TENTATIVE": ("tentative", "warn"),
+    "DELEGATED": ("delegated", ""),
+}
+
+
+def _starts(cycle: Cycle, sessions: dict[int, Session]) -> dt.datetime:
+    session = sessions.get(cycle.id)
+    return session.starts_at if session else cycle.created_at
+
+
+def timeline(cycle: Cycle) -> tuple[list[Cycle], dict[int, Session]]:
+    """Return the programme's cycles up to ``cycle`` in session order, and their sessions."""
+    cycles = list(Cycle.select().where(Cycle.programme == cycle.programme_id))
+    sessions = {
+        s.cycle_id: s
+        for s in Session.select().where(Session.cycle.in_([c.id for c in cycles]))
+        if s.cycle_id is not None
+    }
+    cycles.sort(key=lambda c: (_starts(c, sessions), c.id))
+    shown = [c for c in cycles if c.status != "cancelled" or c.id == cycle.id]
+    upto = [c.id for c in shown].index(cycle.id) + 1
+    return shown[max(0, upto - MAX_CYCLES) : upto], sessions
+
+
+def metric_series(cycle: Cycle) -> list[tuple[Metric, Series]]:
+    """Return each of the programme's metrics with its value in each cycle so far."""
+    cycles, sessions = timeline(cycle)
+    metrics = list(
+        Metric.select().where(Metric.programme == cycle.programme_id).order_by(Metric.name)
+    )
+    latest: dict[tuple[int, int], float] = {}
+    rows = (
+        MetricValue.select()
+        .where(
+            MetricValue.metric.in_([m.id for m in metrics])
+            & MetricValue.cycle.in_([c.id for c in cycles])
+        )
+        .order_by(MetricValue.reported_at, MetricValue.id)
+    )
+    for row in rows:
+        latest[(row.metric_id, row.cycle_id)] = row.value
+    result = []
+    for metric in metrics:
+        points = []
+        for c in cycles:
+            session = sessions.get(c.id)
+            short = session.starts_at.strftime("%d %b") if session else c.title
+            points.append((short, c.title, latest.get((metric.id, c.id))))
+        series = Series(
+            name=metric.name,
+            unit=metric.unit,
+            baseline=metric.baseline,
+            target=metric.target,
+            direction=metric.direction,
+            points=points,
+        )
+        result.append((metric, series))
+    return result
+
+
+@dataclass
+class ItemRow:
+    """An action item with its last update and whether it is overdue."""
+
+    item: ActionItem
+    last: ActionItemUpdate | None
+    overdue: bool
+
+
+def _window(cycle: Cycle, cycles: list[Cycle]) -> tuple[dt.datetime, dt.datetime | None]:
+    start = cycle.triggered_at or cycle.created_at
+    later = [c.triggered_at or c.created_at for c in cycles if c.previous_id == cycle.id]
+    return start, (min(later) if later else None)
+
+
+def item_rows(cycle: Cycle) -> list[ItemRow]:
+    """Return the programme's open items and those created, completed or updated this cycle."""
+    programme_items = list(
+        ActionItem.select(ActionItem, Person)
+        .join(Person, on=(ActionItem.owner == Person.id), join_type=JOIN.LEFT_OUTER)
+        .where(ActionItem.programme == cycle.programme_id)
+    )
+    later = list(Cycle.select().where(Cycle.previous == cycle))
+    start, end = _window(cycle, later)
+    updates: dict[int, list[ActionItemUpdate]] = {}
+    query = (
+        ActionItemUpdate.select(ActionItemUpdate, Person)
+        .join(Person, on=(ActionItemUpdate.by == Person.id), join_type=JOIN.LEFT_OUTER)
+        .where(ActionItemUpdate.item.in_([i.id for i in programme_items]))
+        .order_by(ActionItemUpdate.at, ActionItemUpdate.id)
+    )
+    for update in query:
+        updates.setdefault(update.item_id, []).append(update)
+    today = clock.now().date()
+
+    def during(when: dt.datetime | None) -> bool:
+        return when is not None and when >= start and (end is None or when < end)
+
+    rows = []
+    for item in programme_items:
+        history = updates.get(item.id, [])
+        still_open = item.status in ("open", "blocked")
+        if not (
+            still_open
+            or item.cycle_id == cycle.id
+            or during(item.completed_at)
+            or any(during(u.at) for u in history)
+        ):
+            continue
+        overdue = still_open and item.due_date is not None and item.due_date < today
+        rows.append(ItemRow(item, history[-1] if history else None, overdue))
+    order = {"blocked": 0, "open": 1, "done": 2, "cancelled": 3}
+    rows.sort(key=lambda r: (order.get(r.item.status, 4), r.item.due_date or dt.date.max))
+    return rows
+
+
+def rsvp_badge(rsvp: Rsvp | None) -> tuple[str, str]:
+    """Return the label and badge class of a stakeholder's answer to the invitation."""
+    if rsvp is None or rsvp.partstat == "NEEDS-ACTION":
+        return "no answer", ""
+    if rsvp.proposed_start is not None:
+        return "proposed new time", "warn"
+    return RSVP_BADGES.get(rsvp.partstat, (rsvp.partstat.lower(), ""))
+
+
+def overview(cycle: Cycle, people: list, rows: list[ItemRow], session: Session | None) -> dict:
+    """Return the counts for the summary bar: answers, items by status, days left."""
+    now = clock.now()
+
+    def days_until(when: dt.datetime | None) -> int | None:
+        return None if when is None else (when.date() - now.date()).days
+
+    counts = {"done": 0, "open": 0, "blocked": 0}
+    for row in rows:
+        if row.item.status in counts:
+            counts[row.item.status] += 1
+    return {
+        "answered": sum(1 for p in people if p.responded_at),
+        "people": len(people),
+        "items": counts,
+        "overdue": sum(1 for r in rows if r.overdue),
+        "to_session": days_until(session.starts_at if session else None),
+        "to_deadline": days_until(cycle.reply_deadline),
+    }
