@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import smtplib
-import threading
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests import services
-
-#: Debian's Chromium; the tests never download a browser.
-CHROMIUM = "/usr/bin/chromium"
-
-#: Flags for a quiet, headless, sandbox-free Chromium in a container.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.browser import chromium, serve
 
 #: Where the screenshot of the mailbox goes, for a person to look at.
 SCREENSHOT = Path("/tmp/tandem-devmail.png")
-
-
-def chromium_or_skip() -> str:
-    """Return Chromium's path; skip without it locally, fail without it in CI."""
-    if Path(CHROMIUM).is_file() or shutil.which("chromium"):
-        return CHROMIUM if Path(CHROMIUM).is_file() else shutil.which("chromium")
-    message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture
@@ -54,12 +27,8 @@ def live_server(db, tmp_path):
     )
     demo.load()
     login = demo.ensure_coordinator(tmp_path / "password")
-    server = make_server("127.0.0.1", services.free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", login
-    server.shutdown()
-    thread.join(timeout=10)
+    with serve(app) as base_url:
+        yield base_url, login
 
 
 @pytest.fixture
@@ -89,38 +58,33 @@ def caught_mail(db):
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 def test_it_logs_in_and_reads_the_dev_mailbox(live_server, caught_mail):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from workers import demo
 
-    executable = chromium_or_skip()
     base_url, (email, password) = live_server
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            dialogs: list[str] = []
-            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-            # Given the login page
-            page.goto(f"{base_url}/")
-            expect(page).to_have_url(f"{base_url}/auth/login?next=/")
-            # When the coordinator logs in
-            page.fill("#email", email)
-            page.fill("#password", password)
-            page.click("button[type=submit]")
-            # Then the programmes page lists the demo programme
-            expect(page.locator("h1")).to_have_text("Programmes")
-            expect(page.get_by_role("link", name=demo.FOLLOWUP_NAME)).to_be_visible()
-            # And the dev mailbox shows the caught mail, which opens
-            page.get_by_role("link", name="Dev mailbox").click()
-            page.get_by_role("link", name=caught_mail).click()
-            expect(page.locator("h1")).to_have_text(caught_mail)
-            expect(page.locator("pre.mail")).to_contain_text("Please reply with your progress.")
-            frame = page.frame_locator("iframe.mail-html")
-            expect(frame.locator("b")).to_have_text("Amira")
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
-            # And the script in the mail's HTML did not run
-            assert dialogs == []
-            assert "pwned" not in page.title()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        # Given the login page
+        page.goto(f"{base_url}/")
+        expect(page).to_have_url(f"{base_url}/auth/login?next=/")
+        # When the coordinator logs in
+        page.fill("#email", email)
+        page.fill("#password", password)
+        page.click("button[type=submit]")
+        # Then the programmes page lists the demo programme
+        expect(page.locator("h1")).to_have_text("Programmes")
+        expect(page.get_by_role("link", name=demo.FOLLOWUP_NAME)).to_be_visible()
+        # And the dev mailbox shows the caught mail, which opens
+        page.get_by_role("link", name="Dev mailbox").click()
+        page.get_by_role("link", name=caught_mail).click()
+        expect(page.locator("h1")).to_have_text(caught_mail)
+        expect(page.locator("pre.mail")).to_contain_text("Please reply with your progress.")
+        frame = page.frame_locator("iframe.mail-html")
+        expect(frame.locator("b")).to_have_text("Amira")
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        # And the script in the mail's HTML did not run
+        assert dialogs == []
+        assert "pwned" not in page.title()

@@ -5,49 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import os
-import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from models import Membership, OutboundEmail, Person, Programme, clock
-from tests import services
+from tests.browser import chromium, serve
 from tests.test_followup_e2e import gmail_reply
 from workers import inbound
 from workers.delivery import build
-
-#: Debian's Chromium; the tests never download a browser.
-CHROMIUM = "/usr/bin/chromium"
-
-#: Flags for a quiet, headless, sandbox-free Chromium in a container.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 #: Where the screenshot of the cycle page goes, for a person to look at.
 SCREENSHOT = Path("/tmp/tandem-cycle.png")
 
 PASSWORD = "a long enough password"
-
-
-def chromium_or_skip() -> str:
-    """Return Chromium's path; skip without it locally, fail without it in CI."""
-    found = CHROMIUM if Path(CHROMIUM).is_file() else shutil.which("chromium")
-    if found:
-        return found
-    message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture
@@ -67,12 +38,8 @@ def live_server(db):
     ):
         person = Person.create(name=name, email=address)
         Membership.create(programme=programme, person=person, role=role)
-    server = make_server("127.0.0.1", services.free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", programme
-    server.shutdown()
-    thread.join(timeout=10)
+    with serve(app) as base_url:
+        yield base_url, programme
 
 
 def answer(person_email: str, kind: str, text: str) -> str:
@@ -89,58 +56,51 @@ def answer(person_email: str, kind: str, text: str) -> str:
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 def test_it_runs_a_cycle_from_the_browser(live_server):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from workers.followup.summary import send_summary
 
-    executable = chromium_or_skip()
     base_url, programme = live_server
     clock.freeze(dt.datetime(2026, 11, 2, 9, 0))
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.goto(f"{base_url}/auth/login")
-            page.fill("#email", "cora@example.org")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
-            # Given the programme page, the coordinator sets up a cycle
-            page.goto(f"{base_url}/programmes/{programme.id}")
-            page.get_by_role("link", name="New cycle").click()
-            page.fill("#title", "Retention follow-up #1")
-            page.fill("#starts_at", "2026-11-10T15:00")
-            page.fill("#ends_at", "2026-11-10T14:00")
-            page.fill("#metrics", "Retention rate | % | john@example.org | 70 | 85 | up")
-            page.get_by_role("button", name="Create cycle").click()
-            # A mistake is explained, and fixed
-            expect(page.locator(".flash")).to_contain_text("must end after it starts")
-            page.fill("#ends_at", "2026-11-10T16:00")
-            page.get_by_role("button", name="Create cycle").click()
-            expect(page.locator("h1")).to_have_text("Retention follow-up #1")
-            # When the coordinator triggers it
-            page.get_by_role("button", name="Trigger").click()
-            expect(page.locator(".flash")).to_contain_text("4 emails queued")
-            expect(page.locator("#cycle-status")).to_have_text("triggered")
-            # And John answers from Gmail
-            assert answer("john@example.org", "update-request", "Retention rate: 78") == "applied"
-            page.reload()
-            row = page.locator("#stakeholders tr", has_text="John Smith")
-            expect(row).to_contain_text("answered")
-            expect(page.locator("svg.chart circle")).to_have_count(1)
-            # Then, after the session, the notes go in on the page and the summary goes out
-            clock.freeze(dt.datetime(2026, 11, 10, 17, 0))
-            page.fill(
-                "#notes-text", "Decision: keep the weekly call\n- Survey @Maria by 2026-12-01"
-            )
-            page.get_by_role("button", name="Record notes").click()
-            expect(page.locator(".flash").first).to_contain_text("1 action items created")
-            clock.freeze(dt.datetime(2026, 11, 11, 16, 0))
-            assert send_summary(programme.cycles.get().id) > 0
-            page.reload()
-            summary = page.locator("#summary")
-            expect(summary).to_contain_text("keep the weekly call")
-            expect(summary).to_contain_text("Survey — Maria Lopez, due 2026-12-01")
-            expect(summary).to_contain_text("No progress report from: Maria Lopez")
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(f"{base_url}/auth/login")
+        page.fill("#email", "cora@example.org")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        # Given the programme page, the coordinator sets up a cycle
+        page.goto(f"{base_url}/programmes/{programme.id}")
+        page.get_by_role("link", name="New cycle").click()
+        page.fill("#title", "Retention follow-up #1")
+        page.fill("#starts_at", "2026-11-10T15:00")
+        page.fill("#ends_at", "2026-11-10T14:00")
+        page.fill("#metrics", "Retention rate | % | john@example.org | 70 | 85 | up")
+        page.get_by_role("button", name="Create cycle").click()
+        # A mistake is explained, and fixed
+        expect(page.locator(".flash")).to_contain_text("must end after it starts")
+        page.fill("#ends_at", "2026-11-10T16:00")
+        page.get_by_role("button", name="Create cycle").click()
+        expect(page.locator("h1")).to_have_text("Retention follow-up #1")
+        # When the coordinator triggers it
+        page.get_by_role("button", name="Trigger").click()
+        expect(page.locator(".flash")).to_contain_text("4 emails queued")
+        expect(page.locator("#cycle-status")).to_have_text("triggered")
+        # And John answers from Gmail
+        assert answer("john@example.org", "update-request", "Retention rate: 78") == "applied"
+        page.reload()
+        row = page.locator("#stakeholders tr", has_text="John Smith")
+        expect(row).to_contain_text("answered")
+        expect(page.locator("svg.chart circle")).to_have_count(1)
+        # Then, after the session, the notes go in on the page and the summary goes out
+        clock.freeze(dt.datetime(2026, 11, 10, 17, 0))
+        page.fill("#notes-text", "Decision: keep the weekly call\n- Survey @Maria by 2026-12-01")
+        page.get_by_role("button", name="Record notes").click()
+        expect(page.locator(".flash").first).to_contain_text("1 action items created")
+        clock.freeze(dt.datetime(2026, 11, 11, 16, 0))
+        assert send_summary(programme.cycles.get().id) > 0
+        page.reload()
+        summary = page.locator("#summary")
+        expect(summary).to_contain_text("keep the weekly call")
+        expect(summary).to_contain_text("Survey — Maria Lopez, due 2026-12-01")
+        expect(summary).to_contain_text("No progress report from: Maria Lopez")
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
