@@ -14,20 +14,18 @@ import argparse
 import email.policy
 import os
 import smtplib
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aiosmtpd.controller import Controller  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from tests.services import PostgresDatabase, RedisServer, free_port  # noqa: E402
+from bench.support import CountingSink, start_workers  # noqa: E402
+from tests.services import PostgresDatabase, RedisServer  # noqa: E402
 
 #: Emails each worker thread gets before timing starts (opens connections, warms caches).
 WARM_UP_PER_THREAD = 2
@@ -39,32 +37,6 @@ BATCH = 100
 TIMEOUT = 600
 
 CTX = {"subject": "Your follow-up session", "body": "Please send your progress update."}
-
-
-class CountingSink:
-    """An SMTP server that only counts the messages it accepts."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.lock = threading.Lock()
-        self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.count += 1
-        return "250 OK"
-
-    def wait_for(self, target: int, label: str, timeout: float = TIMEOUT) -> None:
-        """Block until ``target`` messages have arrived, showing progress."""
-        deadline = time.monotonic() + timeout
-        with tqdm(total=target, desc=label, unit="email") as bar:
-            while self.count < target:
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"{label}: only {self.count}/{target} arrived")
-                bar.update(min(self.count, target) - bar.n)
-                time.sleep(0.05)
-            bar.update(target - bar.n)
 
 
 def floor(n: int, sink: CountingSink) -> float:
@@ -111,14 +83,6 @@ def queue_emails(people: list, prefix: str) -> None:
                 outbox.queue_email("ping", person, CTX, key=f"{prefix}:{person.id}")
 
 
-def start_workers(env: dict, processes: int, threads: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "dramatiq", "workers", "-p", str(processes)]
-    command += ["-t", str(threads)]
-    log = open(Path(tempfile.mkdtemp(prefix="tandem-bench-")) / "workers.log", "ab")  # noqa: SIM115
-    print(f"worker log: {log.name}")
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-
-
 def environment(sink: CountingSink, database_url: str, redis: RedisServer) -> dict:
     """Point Tandem (this process and the workers) at the bench's database, Redis and sink."""
     env = {
@@ -144,7 +108,7 @@ def queued(n: int, sink: CountingSink, env: dict, processes: int, threads: int) 
         warm_up = WARM_UP_PER_THREAD * processes * threads
         sink.count = 0
         queue_emails(make_people(warm_up, "warm"), "warm")
-        sink.wait_for(warm_up, "warm-up")
+        sink.wait_for(warm_up, "warm-up", TIMEOUT)
         people = make_people(n, "bench")
         sink.count = 0
         start = time.perf_counter()
@@ -152,7 +116,7 @@ def queued(n: int, sink: CountingSink, env: dict, processes: int, threads: int) 
         print(
             f"queued {n} emails in {time.perf_counter() - start:.2f} s (timed as part of the run)"
         )
-        sink.wait_for(n, f"queue ({processes}x{threads})")
+        sink.wait_for(n, f"queue ({processes}x{threads})", TIMEOUT)
         return time.perf_counter() - start
     finally:
         workers_proc.terminate()

@@ -18,52 +18,24 @@ import datetime as dt
 import email.policy
 import os
 import smtplib
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aiosmtpd.controller import Controller  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from tests.services import RedisServer, free_port  # noqa: E402
+from bench.support import CountingSink, start_workers  # noqa: E402
+from tests.services import RedisServer  # noqa: E402
 
 #: Seconds to wait for the system run before giving up.
 TIMEOUT = 1800
 
 #: Rows per INSERT when creating the stakeholders.
 BATCH = 500
-
-
-class CountingSink:
-    """An SMTP server that only counts the messages it accepts."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.lock = threading.Lock()
-        self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.count += 1
-        return "250 OK"
-
-    def wait_for(self, target: int, label: str) -> None:
-        """Block until ``target`` messages have arrived, showing progress."""
-        deadline = time.monotonic() + TIMEOUT
-        with tqdm(total=target, desc=label, unit="email") as bar:
-            while self.count < target:
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"{label}: only {self.count}/{target} arrived")
-                bar.update(min(self.count, target) - bar.n)
-                time.sleep(0.05)
-            bar.update(target - bar.n)
 
 
 def make_cycle(n: int, label: str) -> int:
@@ -111,20 +83,6 @@ def make_cycle(n: int, label: str) -> int:
     return create_cycle(programme, spec).id
 
 
-def start_workers(env: dict, processes: int, threads: int) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "dramatiq",
-        "workers",
-        "-p",
-        str(processes),
-        "-t",
-        str(threads),
-    ]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-
-
 def system(n: int, sink: CountingSink, processes: int, threads: int) -> tuple[float, float, list]:
     """Trigger a cycle through the workers; return (seconds to last email, trigger time, rows)."""
     from models import OutboundEmail
@@ -135,13 +93,13 @@ def system(n: int, sink: CountingSink, processes: int, threads: int) -> tuple[fl
         warm = make_cycle(processes * threads * 2, "warm")
         sink.count = 0
         trigger(warm)
-        sink.wait_for(processes * threads * 4, "warm-up")
+        sink.wait_for(processes * threads * 4, "warm-up", TIMEOUT)
         cycle_id = make_cycle(n, "bench")
         sink.count = 0
         start = time.perf_counter()
         trigger(cycle_id)
         triggered = time.perf_counter() - start
-        sink.wait_for(2 * n, f"workers ({processes}x{threads})")
+        sink.wait_for(2 * n, f"workers ({processes}x{threads})", TIMEOUT)
         elapsed = time.perf_counter() - start
     finally:
         workers_proc.terminate()
