@@ -244,3 +244,23 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     return dt.date(year, month + 1, min(day.day, _month_days(year, month + 1)))
+
+
+def take_due(
+    text: str, today: dt.date, keywords: re.Pattern, label: str
+) -> tuple[dt.date | None, str, list[str]]:
+    """Find the first date ``keywords`` introduce in ``text``: (date, rest of text, problems).
+
+    ``label`` names the date in a problem, e.g. "the due date ... is in the past".
+    """
+    for found in find_dates(text, today):
+        keyword = keywords.search(text[: found.start])
+        if keyword is None:
+            continue
+        rest = text[: keyword.start()] + " " + text[found.end :]
+        if found.date is None:
+            return None, rest, [found.problem]
+        if found.date < today:
+            return None, rest, [f"{label} {found.date.day} {found.date:%B %Y} is in the past"]
+        return found.date, rest, []
+    return None, text, []

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from workers.grammar_dates import find_dates
+from workers.grammar_dates import find_dates, take_due
 from workers.grammar_text import leftover
 
 #: Words people put before a status without changing it ("is done", "now 60%").
@@ -187,14 +187,4 @@ def _due_at_start(text: str, today: dt.date) -> bool:
 
 def _take_due(text: str, today: dt.date) -> tuple[dt.date | None, str, list[str]]:
     """Find the first due phrase in ``text``: (date, text without it, problems)."""
-    for found in find_dates(text, today):
-        keyword = DUE_KW_RE.search(text[: found.start])
-        if keyword is None:
-            continue
-        rest = text[: keyword.start()] + " " + text[found.end :]
-        if found.date is None:
-            return None, rest, [found.problem]
-        if found.date < today:
-            return None, rest, [f"the new date {found.date.day} {found.date:%B %Y} is in the past"]
-        return found.date, rest, []
-    return None, text, []
+    return take_due(text, today, DUE_KW_RE, "the new date")

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from workers.grammar_dates import find_dates, local_today
+from workers.grammar_dates import local_today, take_due
 from workers.grammar_text import NUMBERED_RE, clean, collapse, is_quoted, unbullet
 
 #: Headings that open a list of action items.
@@ -113,16 +113,9 @@ def _take_owner(text: str) -> tuple[str, str]:
 
 def _take_due(text: str, today: dt.date) -> tuple[dt.date | None, str, list[str]]:
     """Find the due date in ``text``: (date, text without the phrase, problems)."""
-    for found in find_dates(text, today):
-        keyword = DUE_KW_RE.search(text[: found.start])
-        if keyword is None:
-            continue
-        rest = text[: keyword.start()] + " " + text[found.end :]
-        if found.date is None:
-            return None, rest, [found.problem]
-        if found.date < today:
-            return None, rest, [f"the due date {found.date.day} {found.date:%B %Y} is in the past"]
-        return found.date, rest, []
+    due, rest, problems = take_due(text, today, DUE_KW_RE, "the due date")
+    if due is not None or problems:
+        return due, rest, problems
     unread = DUE_WORDS_RE.search(text)
     if unread:
         what = unread.group("what").strip()
