@@ -246,3 +246,95 @@ def test_it_does_not_take_a_person_talking_about_a_bounce_for_one():
 )
 def test_it_calls_only_bad_address_failures_hard(status, action, hard):
     assert is_hard(status, action) is hard
+
+
+EXCHANGE_ONLINE_TEXT = b"""\
+From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@example.org>
+To: tandem@tandem.example
+Subject: Undeliverable: Your progress update
+Content-Type: text/plain; charset=utf-8
+
+Your message to gone@example.org couldn't be delivered.
+gone wasn't found at example.org.
+
+Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found'
+"""
+
+APPLE_UNSUBSCRIBE = b"""\
+From: ann@example.com
+To: reply+1-c-2-abc-0123456789abcdef@tandem.example
+Subject: unsubscribe
+Auto-Submitted: auto-replied
+X-Apple-Unsubscribe: true
+Content-Type: text/plain; charset=utf-8
+
+Apple Mail sent this email to unsubscribe from the message "Your progress update".
+"""
+
+
+def test_it_reads_a_text_bounce_from_exchange_onlines_system_mailbox():
+    # Given: Exchange Online's free-text report, sent from its MicrosoftExchange<hex> mailbox
+    msg = parse_message(EXCHANGE_ONLINE_TEXT)
+    # When
+    info = parse_bounce(msg, secret=SECRET)
+    # Then
+    assert is_bounce(msg)
+    assert (info.recipient, info.status, info.action, info.hard) == (
+        "gone@example.org",
+        "5.1.10",
+        "failed",
+        True,
+    )
+
+
+def test_it_reads_apple_mails_unsubscribe_request_as_a_complaint_from_the_sender():
+    msg = parse_message(APPLE_UNSUBSCRIBE)
+    info = parse_bounce(msg, secret=SECRET)
+
+    assert is_bounce(msg)
+    assert (info.recipient, info.action, info.hard, info.diagnostic) == (
+        "ann@example.com",
+        "complaint",
+        False,
+        "opt-out",
+    )
+
+
+def test_it_does_not_take_a_false_unsubscribe_header_for_a_request():
+    msg = parse_message(
+        APPLE_UNSUBSCRIBE.replace(b"X-Apple-Unsubscribe: true", b"X-Apple-Unsubscribe: false")
+    )
+
+    assert not is_bounce(msg)
+
+
+EXIM_DELAY = b"""\
+From: Mail Delivery System <Mailer-Daemon@mx.example.org>
+To: tandem@tandem.example
+Subject: Warning: message 1abcde-000001-XY delayed 24 hours
+Content-Type: text/plain; charset=utf-8
+
+This message was created automatically by mail delivery software.
+A message that you sent has not yet been delivered to one or more of its
+recipients after more than 24 hours on the queue on mx.example.org.
+
+  slow@example.org
+    Delay reason: SMTP error from remote mail server after RCPT TO:<slow@example.org>:
+    451 4.7.1 Greylisted, try again later
+
+No action is required on your part. Delivery attempts will continue for
+some time.
+"""
+
+
+def test_it_reads_an_exim_delay_warning_as_a_soft_delay():
+    msg = parse_message(EXIM_DELAY)
+    info = parse_bounce(msg, secret=SECRET)
+
+    assert is_bounce(msg)
+    assert (info.recipient, info.status, info.action, info.hard) == (
+        "slow@example.org",
+        "4.7.1",
+        "delayed",
+        False,
+    )

@@ -23,10 +23,11 @@ EXPECTED_KINDS = {
     "auto_generated": "auto_reply",
 }
 
-#: Floors measured on the shared corpus (the issue's target for kinds is 99 %).
-KIND_FLOOR = 0.99
-STATUS_CLASS_FLOOR = 0.95
-STATUS_EXACT_FLOOR = 0.90
+#: Floors measured on the shared corpus (the issue's target for kinds is 99 %; measured 471/473,
+#: status class 283/293, exact code 172/188).
+KIND_FLOOR = 0.995
+STATUS_CLASS_FLOOR = 0.965
+STATUS_EXACT_FLOOR = 0.91
 
 
 @pytest.fixture(scope="module")

@@ -93,6 +93,15 @@ def test_it_prefers_an_answered_line_when_the_sender_is_not_listed():
     assert parse_calendar(reply(attendees=lines)).attendee == "ann@example.com"
 
 
+def test_it_reads_the_email_parameter_of_an_attendee_named_by_uuid():
+    # Given an attendee line naming a principal by UUID, its email in EMAIL= (RFC 7986)
+    line = "ATTENDEE;EMAIL=ann@example.com;PARTSTAT=DECLINED:urn:uuid:0f1e2d3c-aaaa-bbbb"
+    # When
+    found = parse_calendar(reply(attendees=[line]), sender="ann@example.com")
+    # Then
+    assert (found.attendee, found.partstat) == ("ann@example.com", "DECLINED")
+
+
 def test_it_reads_an_unknown_partstat_as_needs_action():
     line = "ATTENDEE;PARTSTAT=MAYBE-LATER:mailto:ann@example.com"
 

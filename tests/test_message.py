@@ -68,6 +68,20 @@ def test_it_decodes_legacy_charsets(charset: str, text: str) -> None:
     assert parsed.text.strip() == text
 
 
+@pytest.mark.parametrize(
+    ("charset", "codec", "text"),
+    [
+        ("windows-874", "cp874", "เสร็จแล้ว"),
+        ("cp-850", "cp850", "Terminé"),
+        ("IBM-437", "cp437", "Fertig ü"),
+    ],
+)
+def test_it_decodes_code_pages_written_with_a_dash_or_prefix(
+    charset: str, codec: str, text: str
+) -> None:
+    assert decode_bytes(text.encode(codec), charset) == text
+
+
 def test_it_reads_cp1252_bytes_declared_as_latin1() -> None:
     raw = _single("“done”".encode("cp1252"), "text/plain; charset=iso-8859-1")
     assert parse_message(raw).text.strip() == "“done”"
@@ -196,6 +210,16 @@ def test_it_parses_a_huge_message() -> None:
 def test_it_raises_unreadable_only_when_nothing_is_usable(raw: bytes) -> None:
     with pytest.raises(UnreadableMessage):
         parse_message(raw)
+
+
+def test_it_reads_a_message_saved_with_blank_lines_before_its_header() -> None:
+    # Given a message some tool saved with empty lines before the first header field
+    raw = b"\n \r\n" + PLAIN
+    # When
+    parsed = parse_message(raw)
+    # Then the header is read as a header, not as the body
+    assert (parsed.sender, parsed.message_id) == ("ada@example.org", "<reply-1@example.org>")
+    assert parsed.text.strip() == "2 done \u2014 merci"
 
 
 def test_it_reads_a_message_without_from() -> None:

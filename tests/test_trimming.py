@@ -36,6 +36,17 @@ def _reply_above(header: str) -> str:
         "13.01.2020 12:00, Ada Lovelace пишет:",
         "пн, 13 янв. 2020 г. в 12:00, Ada Lovelace <ada@example.org>:",
         "---- Ada Lovelace wrote ----",
+        "On 13-Jan-2020, at 12:00 PM, Ada Lovelace <ada@example.org> sent:",
+        "Ada Lovelace <ada@example.org> schrieb am Mo., 13. Jan. 2020, 12:00:",
+        "Ada Lovelace <ada@example.org> escribió el lun., 13 ene 2020 a las 12:00:",
+        "Ada Lovelace <ada@example.org> ezt írta (időpont: 2020. jan. 13., H 12:00):",
+        "Quoting Ada Lovelace <ada@example.org>:",
+        "Zitat von Ada Lovelace <ada@example.org>:",
+        "Ada Lovelace schrieb am 13.01.2020 um 12:00:",
+        "Ada Lovelace wrote on Mon, Jan 13, 2020 at 12:00 PM:",
+        "Pada tanggal Sen, 13 Jan 2020 12.00, Ada Lovelace <ada@example.org> menulis:",
+        "Dana 13. 1. 2020. u 12:00, Ada Lovelace <ada@example.org> je napisao/la:",
+        "في الاثنين، 13 يناير 2020 12:00 م، كتب Ada Lovelace <ada@example.org>:",
     ],
 )
 def test_it_cuts_at_quote_headers_in_many_languages(header: str) -> None:
@@ -51,6 +62,31 @@ def test_it_cuts_at_a_quote_header_wrapped_over_two_lines() -> None:
 def test_it_cuts_at_a_header_whose_address_closes_on_the_next_line() -> None:
     text = f'{REPLY}\n\nAm 13.01.2020 12:00 schrieb "Ada" <ada@example.org\n>:\n\n{QUOTE}'
     assert trim_reply(text) == REPLY
+
+
+def test_it_cuts_at_a_header_wrapped_just_inside_the_address() -> None:
+    text = f"{REPLY}\n\n2020-01-13 12:00 GMT+01:00 Ada Lovelace <\nada@example.org>:\n\n{QUOTE}"
+    assert trim_reply(text) == REPLY
+
+
+def test_it_cuts_at_a_name_first_header_wrapped_inside_its_date() -> None:
+    header = "Ada Lovelace <ada@example.org> schrieb am So., 23.\nJuni 2024, 21:08:"
+    assert trim_reply(_reply_above(header)) == REPLY
+
+
+def test_it_keeps_a_sentence_quoting_something_other_than_a_person() -> None:
+    text = f"{REPLY}\n\nQuoting the handbook:\nplans are due by Friday"
+    assert trim_reply(text) == text
+
+
+def test_it_keeps_a_sentence_saying_what_someone_wrote_somewhere() -> None:
+    text = f"{REPLY}\n\nAda wrote on the board in 2020 these rules:\nbe kind"
+    assert trim_reply(text) == text
+
+
+def test_it_keeps_a_sentence_saying_what_was_sent() -> None:
+    text = f"{REPLY}\n\nOn Monday I sent:\nthe 3 reports"
+    assert trim_reply(text) == text
 
 
 def test_it_splits_a_header_sharing_a_line_with_the_reply() -> None:
@@ -80,7 +116,13 @@ def test_it_keeps_a_sentence_that_merely_ends_with_wrote() -> None:
         "-------- Message d'origine --------",
         "---------- Forwarded message ---------",
         "Begin forwarded message:",
+        "Início da mensagem encaminhada:",
+        "Välitetty viesti alkaa:",
+        "Początek przekazywanej wiadomości:",
         "________________________________",
+        "-----Reply Message-----",
+        "-----Antwort Nachricht-----",
+        "-------- Oprindelig besked --------",
     ],
 )
 def test_it_cuts_at_original_and_forwarded_message_separators(separator: str) -> None:
@@ -98,6 +140,11 @@ def test_it_cuts_at_original_and_forwarded_message_separators(separator: str) ->
         "Från: Tandem\nSkickat: den 13 januari 2020 12:00\nTill: Ada\nÄmne: Items",
         "差出人: Tandem\n送信日時: 2020年1月13日 12:00\n宛先: Ada\n件名: Items",
         "От: Tandem\nОтправлено: 13 января 2020 г. 12:00\nКому: Ada\nТема: Items",
+        "Feladó: Tandem\nElküldve: 2020. január 13. 12:00\nCímzett: Ada\nTárgy: Items",
+        "Από: Tandem\nΣτάλθηκε: Δευτέρα, 13 Ιανουαρίου 2020\nΠρος: Ada\nΘέμα: Items",
+        "De la: Tandem\nTrimis: luni, 13 ianuarie 2020 12:00\nCătre: Ada\nSubiect: Items",
+        "Dari: Tandem\nDikirim: Senin, 13 Januari 2020\nKepada: Ada\nPerihal: Items",
+        "De: Tandem\nEnviada em: segunda-feira, 13 de janeiro de 2020\nPara: Ada\nAssunto: X",
     ],
 )
 def test_it_cuts_at_outlook_header_blocks_in_many_languages(block: str) -> None:
@@ -158,6 +205,16 @@ def test_it_keeps_a_single_line_that_only_looks_quoted() -> None:
         "Enviado desde mi Samsung Galaxy",
         "Sent from TypeApp <http://www.typeapp.com/r>",
         "Sent from Mail for Windows",
+        "Verstuurd vanaf mijn iPhone",
+        "Lähetetty iPhonesta",
+        "iPhone'umdan gönderildi",
+        "iPhoneから送信",
+        "发自我的iPhone",
+        "Sent with Proton Mail secure email.",
+        "Sent from Zoho Mail",
+        "Отправлено из мобильной Почты Mail.ru",
+        "Obtener Outlook para iOS",
+        "Pobierz aplikację Outlook dla systemu Android",
     ],
 )
 def test_it_drops_mobile_sign_offs(sign_off: str) -> None:
@@ -166,6 +223,19 @@ def test_it_drops_mobile_sign_offs(sign_off: str) -> None:
 
 def test_it_keeps_a_sentence_starting_like_a_sign_off() -> None:
     text = f"{REPLY}\n\nSent from my desk, which is much easier than from my mobile phone."
+    assert trim_reply(text) == text
+
+
+@pytest.mark.parametrize(
+    "last_line",
+    [
+        "I sent it from my phone yesterday, did you get it?",
+        "Download the app on your phone.",
+        "I sent the figures from my phone this morning because the office laptop was broken",
+    ],
+)
+def test_it_keeps_a_last_sentence_that_mentions_a_phone(last_line: str) -> None:
+    text = f"{REPLY}\n\n{last_line}"
     assert trim_reply(text) == text
 
 
@@ -200,6 +270,13 @@ def test_it_strips_gmail_quotes_from_html_before_conversion() -> None:
         '<blockquote type="cite"><div>How is item 2?</div></blockquote>',
         '<div style="border:none;border-top:solid #E1E1E1 1.0pt"><p>From: Tandem</p></div>'
         "<p>How is item 2?</p>",
+        '<div style="border-top: 1pt solid #B5C4DF"><p>From: Tandem</p></div><p>How is 2?</p>',
+        '<div id="OLK_SRC_BODY_SECTION"><b>From:</b> Tandem</div><div>How is item 2?</div>',
+        '<hr id="zwchr"><div data-marker="__HEADERS__">From: Tandem</div><div>How is 2?</div>',
+        '<div data-marker="__QUOTED_TEXT__"><div>How is item 2?</div></div>',
+        '<div class="x_gmail_quote">On Mon Ada wrote:<br>How is item 2?</div>',
+        '<div class="moz-forward-container">-- Forwarded --<br>How is item 2?</div>',
+        '<div class="gmail_extra"><div class="gmail_quote">How is item 2?</div></div>',
     ],
 )
 def test_it_strips_client_quote_markers_from_html(quoted: str) -> None:
@@ -296,3 +373,28 @@ HTML_POOL = [
 @given(st.lists(st.one_of(st.sampled_from(HTML_POOL), st.text(max_size=10)), max_size=50))
 def test_it_never_crashes_on_broken_html(parts: list[str]) -> None:
     assert isinstance(trim_reply("", "".join(parts)), str)
+
+
+def test_it_reads_a_quote_header_left_in_quoted_printable() -> None:
+    # Given a body whose quote header is still quoted-printable, wrapped by a soft line break
+    text = (
+        f"{REPLY}\n\nLe mer. 12 janv. 2026 =C3=A0 10:00, Tandem <tandem@exa=\nmple.org> a "
+        f"=C3=A9crit :\n\n{QUOTE}\n"
+    )
+    # When it is trimmed
+    # Then the header is found and the history goes
+    assert trim_reply(text) == REPLY
+
+
+def test_it_leaves_text_with_a_plain_equals_sign_alone() -> None:
+    text = "x=1 and y=\n2 done"
+    assert trim_reply(text) == text
+
+
+def test_it_keeps_a_rule_of_underscores_inside_the_reply() -> None:
+    # Given a reply divided by a long rule, with the real quote header further down
+    rule = "_" * 60
+    text = f"{REPLY}\n\n{rule}\n\nMore news below.\n\nOn Mon, Jan 13, 2020, Ada wrote:\n{QUOTE}"
+    # When it is trimmed
+    # Then both parts of the reply stay and only the history goes
+    assert trim_reply(text) == f"{REPLY}\n\n{rule}\n\nMore news below."

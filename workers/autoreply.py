@@ -14,6 +14,9 @@ AUTO_HEADERS = (
     "X-AutoReply-From",
     "X-Mail-Autoreply",
     "X-Autoresponder",
+    "X-Auto-Reply",
+    "X-Autoresponse",
+    "X-MS-Exchange-Inbox-Rules-Loop",  # Exchange marks what an inbox rule (not a person) sent
 )
 
 #: Precedence values that mean "no person wrote this" (RFC 3834 section 3.1.8 and practice).
@@ -31,13 +34,20 @@ LIST_RETURN_PATH_RE = re.compile(r"<(owner-[^@>]+|[^@>]+-(owner|request|bounces)
 #: Out-of-office subjects in common languages, matched at the start of the subject.
 AUTO_SUBJECT_RE = re.compile(
     r"^\W*(out of (the )?office|ooo\b|automatic reply|auto[- ]?reply|auto[- ]?response"
-    r"|autoresponder|auto[- ]?respond|vacation (reply|response|notice)|on vacation|on leave"
-    r"|away from (the )?office|abwesenheitsnotiz|automatische antwort|abwesend|nicht im b(ü|ue)ro"
+    r"|autoresponder|auto[- ]?respond|auto[- ]?generated\b|vacation (reply|response|notice)"
+    r"|on vacation|on leave"
+    r"|away from (the |my )?(office|desk|e-?mail|mail)|abwesenheitsnotiz|automatische antwort"
+    r"|abwesend|nicht im b(ü|ue)ro"
     r"|r(é|e)ponse automatique|absence|absent du bureau|respuesta autom(á|a)tica"
     r"|fuera de la oficina|risposta automatica|fuori ufficio|automatisch antwoord|afwezig"
     r"|resposta autom(á|a)tica|ausente|autosvar|automatisk svar|frånvaro|poza biurem"
     r"|automatyczna odpowied|automaattinen vastaus|автоматический ответ|автоответ"
-    r"|自動応答|自動返信|自动回复|自動回覆|자동 응답|otomatik yan(ı|i)t)",
+    r"|自動応答|自動返信|自动回复|自動回覆|자동 응답|otomatik yan(ı|i)t"
+    r"|fr(å|a)nvarande\b|poissa\b|不在|automatick(á|a) odpov(ě|e)(ď|d)|automatikus v(á|a)lasz"
+    r"|자동 회신|αυτόματη απάντηση|автовідповідь|автоматична відповідь|r(ă|a)spuns automat"
+    r"|automatische? (antwort|reply)|automatisk (svar|besked)|fravær|fraværende"
+    r"|please confirm your (e-?mail|message)|(your )?message (is )?(awaiting|awaits|pending) "
+    r"(verification|confirmation|approval)|verify (that )?you are (a )?(human|real person))",
     re.I,
 )
 

@@ -21,7 +21,7 @@ from workers.message import ParsedMessage
 #: Local parts of the addresses mail servers send bounces from.
 DAEMON_RE = re.compile(
     r"^(mailer[-_]?daemon|mail[-_]?daemon|post[-_]?master|mdaemon|mail[-_.]?delivery"
-    r"|returned[-_.]?mail|bounces?)(?:[@+]|$)",
+    r"|returned[-_.]?mail|bounces?|microsoftexchange[0-9a-f]{32})(?:[@+]|$)",
     re.I,
 )
 
@@ -44,12 +44,13 @@ REPLY_PREFIX_RE = re.compile(r"^(re|aw|sv|antw|rif|r|vs|odp|fwd?|wg|tr)\s*:", re
 #: What a free-text bounce says when it explains a failure or delay.
 FAILURE_RE = re.compile(
     r"could ?n[o']t (be )?deliver|undeliverable|delivery (to the following recipients? )?"
-    r"(has )?failed|permanent (fatal )?error|was not delivered|not been delivered"
+    r"(has )?failed|permanent (fatal )?error|was not delivered|not (yet )?been delivered"
+    r"|delay reason|delivery attempts will continue"
     r"|unable to deliver|failed to deliver|returned to sender|no such user|user unknown"
     r"|unknown user|mailbox (is )?(full|unavailable)|invalid (user|recipient|address)"
     r"|address_in(\(es\))? failed|wasn't able to deliver|delivery (is|has been) delayed"
     r"|will retry|requested action not taken|delivery failure|message could not"
-    r"|transcript of session follows",
+    r"|transcript of session follows|remote server returned|couldn't be delivered",
     re.I,
 )
 

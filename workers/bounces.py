@@ -30,6 +30,9 @@ REPORT_TYPES = ("delivery-status", "global-delivery-status", "feedback-report")
 #: Subjects of the older, non-standard abuse complaints.
 COMPLAINT_SUBJECT_RE = re.compile(r"^(complaint about message from|abuse report\b)", re.I)
 
+#: The header Apple Mail sets on the message it sends when a person taps "Unsubscribe".
+UNSUBSCRIBE_HEADER = "X-Apple-Unsubscribe"
+
 #: Headers a receiving server copies the envelope recipient into.
 ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")
 
@@ -54,6 +57,8 @@ def is_bounce(msg: ParsedMessage) -> bool:
 def _is_complaint(msg: ParsedMessage) -> bool:
     """A feedback report, standard (RFC 5965) or in the older form some providers still send."""
     if any(p.get_content_type() == "message/feedback-report" for p in msg.headers.walk()):
+        return True
+    if _is_unsubscribe(msg):
         return True
     return bool(COMPLAINT_SUBJECT_RE.match(msg.subject.strip())) and bool(
         _original_header(msg, "From")
@@ -85,8 +90,15 @@ def parse_bounce(msg: ParsedMessage, *, secret: str | None = None, rcpts=()) -> 
     return (failed or infos or [None])[0]
 
 
+def _is_unsubscribe(msg: ParsedMessage) -> bool:
+    """A mail client's automatic unsubscribe request: the sender asks for no more mail."""
+    return str(msg.headers.get(UNSUBSCRIBE_HEADER, "")).strip().lower() == "true"
+
+
 def _feedback(msg: ParsedMessage) -> BounceInfo:
     """Read an abuse/feedback report (RFC 5965): the complaint is about the original mail."""
+    if _is_unsubscribe(msg) and report_type(msg) != "feedback-report":
+        return BounceInfo(address_in(msg.sender or ""), "", "complaint", False, "opt-out")
     fields: dict[str, str] = {}
     for part in msg.headers.walk():
         if part.get_content_type() == "message/feedback-report":

@@ -33,7 +33,11 @@ SUPERSETS = {
     "unicode-1-1-utf-7": "utf-7",
     "utf8": "utf-8",
     "x-mac-roman": "mac_roman",
+    "windows-874": "cp874",
 }
+
+#: Code-page names written with a dash or a vendor prefix ("cp-850", "ibm-437", "windows-1258").
+CODE_PAGE_RE = re.compile(r"^(?:cp|ibm|windows|x-cp)[-_ ]?(\d{3,5})$")
 
 #: Charsets tried, in order, when the declared one is missing, unknown or wrong.
 FALLBACKS = ("utf-8", "cp1252")
@@ -51,10 +55,12 @@ def codec_for(charset: str | None) -> str | None:
         return None
     name = charset.strip().strip("\"'").lower()
     name = SUPERSETS.get(name, name)
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
+    for candidate in (name, CODE_PAGE_RE.sub(r"cp\1", name)):
+        try:
+            return codecs.lookup(candidate).name
+        except LookupError:
+            continue
+    return None
 
 
 def decode_bytes(data: bytes, charset: str | None = None) -> str:

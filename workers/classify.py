@@ -36,7 +36,8 @@ def classify(
     """
     if is_bounce(msg):
         info = parse_bounce(msg, secret=secret, rcpts=tuple(rcpts))
-        reason = "feedback report" if report_type(msg) == "feedback-report" else "delivery report"
+        complaint = report_type(msg) == "feedback-report" or (info and info.action == "complaint")
+        reason = "feedback report" if complaint else "delivery report"
         return Classification("bounce", reason, bounce=info)
     calendar = calendar_reply(msg)
     if calendar is not None:

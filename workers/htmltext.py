@@ -12,19 +12,24 @@ import html2text
 QUOTE_MARKERS = {
     "gmail_quote", "gmail_quote_container", "yahoo_quoted", "moz-cite-prefix", "protonmail_quote",
     "gmail_signature", "moz-signature", "applemailsignature", "signature", "x_signature",
-    "ms-outlook-mobile-signature", "zmail_extra", "ymail_android_signature",
+    "ms-outlook-mobile-signature", "zmail_extra", "ymail_android_signature", "x_gmail_quote",
+    "x_yahoo_quoted", "moz-forward-container", "gmail_extra", "__quoted_text__", "zm-_id_-sgn",
+    "protonmail_signature_block",
 }  # fmt: skip
 
 #: Elements after which everything is quoted history (Outlook's reply header and separator).
 CUT_MARKERS = {
     "divrplyfwdmsg", "x_divrplyfwdmsg", "appendonsend", "mail-editor-reference-message-container",
+    "x_appendonsend", "olk_src_body_section", "x_olk_src_body_section", "zwchr",
 }  # fmt: skip
 
 #: Elements that never have an end tag.
 VOID_TAGS = {"br", "hr", "img", "meta", "link", "input", "col", "area", "base", "wbr"}
 
 #: Outlook desktop's reply header: a div with a top border holding "From:".
-OUTLOOK_BORDER_RE = re.compile(r"border-top:\s*solid\s+#(?:E1E1E1|B5C4DF)", re.IGNORECASE)
+OUTLOOK_BORDER_RE = re.compile(
+    r"border-top:\s*(?:[\d.]+p[tx]\s+)?solid\s+(?:[\d.]+p[tx]\s+)?#(?:E1E1E1|B5C4DF)", re.IGNORECASE
+)
 
 
 class _PlainText(html2text.HTML2Text):
@@ -119,9 +124,9 @@ class _QuoteStripper(HTMLParser):
 
 
 def _marker_words(attrs: list[tuple[str, str | None]]) -> set[str]:
-    """Return the lower-case class and id words of an element."""
+    """Return the lower-case class, id and data-marker words of an element."""
     words: set[str] = set()
     for name, value in attrs:
-        if name in ("class", "id") and value:
+        if name in ("class", "id", "data-marker") and value:
             words.update(value.lower().split())
     return words

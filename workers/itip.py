@@ -93,6 +93,7 @@ def _choose_attendee(
     attendees: list[tuple[str, dict[str, str]]], sender: str
 ) -> tuple[str, dict[str, str]] | None:
     """Prefer the sender's own line, then one that answered, then the first."""
+    attendees = [(_email_of(address, params), params) for address, params in attendees]
     sender = sender.strip().lower()
     for address, params in attendees:
         if sender and address_of(address) == sender:
@@ -101,6 +102,14 @@ def _choose_attendee(
         if _partstat(params) != "NEEDS-ACTION":
             return address, params
     return attendees[0] if attendees else None
+
+
+def _email_of(address: str, params: dict[str, str]) -> str:
+    """Use the EMAIL parameter (RFC 7986) when the calendar address is not an email."""
+    email = params.get("EMAIL", "").strip().strip('"')
+    if "@" not in address_of(address) and "@" in email:
+        return email
+    return address
 
 
 def address_of(value: str) -> str:

@@ -12,6 +12,9 @@ from email.utils import getaddresses, parseaddr
 from workers.charsets import decode_bytes, decode_header_value, raw_header, unflow
 from workers.htmltext import html_to_text
 
+#: Blank lines before the first header field.
+LEADING_BLANK_LINES_RE = re.compile(rb"\A(?:[ \t]*\r?\n)+")
+
 #: Message-IDs inside In-Reply-To and References.
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
 
@@ -66,6 +69,8 @@ def parse_message(raw: bytes) -> ParsedMessage:
         raw = raw.encode("utf-8", "surrogateescape")
     if not raw or not raw.strip():
         raise UnreadableMessage("empty message")
+    # Some tools save a message with blank lines before its header; they would end the header.
+    raw = LEADING_BLANK_LINES_RE.sub(b"", raw, count=1)
     try:
         msg = email.message_from_bytes(bytes(raw), policy=compat32)
     except Exception as exc:  # the stdlib parser is lenient; anything escaping it is garbage

@@ -14,7 +14,8 @@ WROTE_VERBS = (
     r"wrote|writes|a écrit|schrieb|escribió|escribio|ha scritto|scrisse|schreef|"
     r"het volgende geschreven|geschreven|pisze|napisał|napisała|escreveu|"
     r"skrev|skrifaði|kirjoitti|napsal|napísal|пишет|написал|написала|"
-    r"пише|написав|đã viết|a scris|yazdı|έγραψε|írta|kirjutas|rašė|rakstīja"
+    r"пише|написав|đã viết|a scris|yazdı|έγραψε|írta|kirjutas|rašė|rakstīja|menulis|"
+    r"je napisao/la|je napisao|je napisala|napisao|napisala|kirjoitti|كتب|מאת"
 )
 
 #: The end of a quote header: the verb, maybe a name (German), and a colon.
@@ -47,17 +48,48 @@ DATE_EMAIL_RE = re.compile(
     rf"|(?:\w{{1,5}}\.?,?\s+)?\d.{{0,120}}{ANGLE_ADDRESS}\s*[:：])\s*$"
 )
 
+#: Where a verb follows the quoted sender's address ("Ann <a@b.c> schrieb am ...").
+ADDRESS_VERB = rf"{ANGLE_ADDRESS}\s*\)?,?\s*(?:\w+\s+)?(?:{WROTE_VERBS})\b"
+
+#: Webmail's (Horde, Roundcube) "Quoting Ann <a@b.c>:" above a quoted message.
+QUOTING_RE = re.compile(
+    r"^\s*(?:quoting|zitat von|citando|citation de|cytuję|цитирую|citerar|citaat van)\s"
+    r".{0,100}@[^\s:：]+\s*[:：]\s*$",
+    re.IGNORECASE,
+)
+
+#: "Ann <a@b.c> schrieb am So., 23. Juni 2024, 21:08:": the date comes after the verb.
+ADDRESS_VERB_DATE_RE = re.compile(
+    rf"^[^<>]{{0,80}}{ADDRESS_VERB}.{{0,80}}\d.{{0,40}}[:：]\s*$", re.I
+)
+
+#: "Ann Smith schrieb am 12.01.2026 um 10:00:": name, verb, then a dated "on" phrase.
+NAME_VERB_DATE_RE = re.compile(
+    r"^[^<>:]{1,80}\s(?:wrote|schrieb|a écrit|escribió|ha scritto|schreef|skrev|napisał|escreveu)"
+    r"\s+(?:am|on|le|el|il|op|den|em|w dniu)\s+[^:]{0,25}?"
+    r"(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4})"
+    r"(?:,?\s*(?:um|at|à|a las|alle|om|kl\.?|o)?\s*\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?)?"
+    r"\s*[:：]\s*$",
+    re.IGNORECASE,
+)
+
 #: "---- John Smith wrote ----" (Android), with no colon.
 DASHED_WROTE_RE = re.compile(rf"^\s*-{{2,}}[^-]*\b(?:{WROTE_VERBS})\b[^-]*-{{2,}}\s*$", re.I)
+
+#: "On <date>, <name> <address> sent:", a rarer verb, taken only with a date and an address.
+SENT_HEADER_RE = re.compile(
+    rf"^\s*-*\s*(?:{INTRO_WORDS})\s[^:]*\d.*{ANGLE_ADDRESS}\s*sent\s*[:：]\s*$", re.IGNORECASE
+)
 
 #: Separator lines opening a forwarded or original message, in many languages.
 SEPARATOR_RE = re.compile(
     r"(?:"
-    r"original message|original-nachricht|ursprüngliche nachricht|"
+    r"original message|reply message|antwort nachricht|original-nachricht|ursprüngliche nachricht|"
     r"weitergeleitete nachricht|forwarded message|message d'origine|message original|"
     r"message transféré|mensaje original|mensaje reenviado|messaggio originale|"
     r"messaggio inoltrato|oorspronkelijk bericht|doorgestuurd bericht|"
-    r"wiadomość oryginalna|wiadomość przekazana|mensagem original|mensagem encaminhada|"
+    r"oprindelig besked|ursprungligt meddelande|wiadomość oryginalna|wiadomość przekazana|"
+    r"mensagem original|mensagem encaminhada|"
     r"originalmeddelande|vidarebefordrat meddelande|oprindelig meddelelse|"
     r"videresendt meddelelse|opprinnelig melding|videresendt melding|"
     r"исходное сообщение|пересылаемое сообщение|пересланное сообщение|"
@@ -74,7 +106,10 @@ FORWARD_INTRO_RE = re.compile(
     r"début du message réexpédié|inicio del mensaje reenviado|"
     r"inizio messaggio inoltrato|begin doorgestuurd bericht|"
     r"início da mensagem reencaminhada|vidarebefordrat brev|"
-    r"начало переадресованного сообщения|転送されたメッセージ)\s*[:：]\s*$",
+    r"начало переадресованного сообщения|転送されたメッセージ|"
+    r"in[íi]cio da mensagem encaminhada|start på videresendt besked|videresendt (besked|melding)|"
+    r"välitetty viesti alkaa|początek przekazywanej wiadomości|začátek přeposílané zprávy|"
+    r"yönlendirilen ileti başlangıcı|전달된 메시지|转发的邮件|以下是转发的邮件)\s*[:：]\s*$",
     re.IGNORECASE,
 )
 
@@ -90,7 +125,10 @@ FIELD_NAMES = (
     "dato|kopi|от|отправлено|дата|кому|тема|копия|від|надіслано|відправлено|"
     "差出人|送信日時|宛先|件名|日付|发件人|发送时间|收件人|主题|日期|抄送|寄件者|寄件人|"
     "傳送時間|寄件日期|收件者|主旨|副本|lähettäjä|lähetetty|vastaanottaja|aihe|"
-    "odesláno|komu|předmět|kimden|gönderildi|kime|konu|보낸 사람|받는 사람|제목|날짜"
+    "odesláno|komu|předmět|kimden|gönderildi|kime|konu|보낸 사람|받는 사람|제목|날짜|"
+    "보낸 날짜|enviada em|enviado em|feladó|elküldve|címzett|tárgy|dátum|másolat|από|"
+    "στάλθηκε|προς|θέμα|κοιν|de la|trimis|către|subiect|dari|dikirim|kepada|perihal|"
+    "tanggal|gönderen|tarih|מאת|נשלח|אל|נושא|من|أرسل|إلى|الموضوع|từ|đã gửi|đến|chủ đề"
 )
 
 #: A line that starts with one header field ("From:", "*De :*", "发件人：").
@@ -100,7 +138,7 @@ FIELD_RE = re.compile(rf"^\s*\*?(?P<name>{FIELD_NAMES})\s*\*?\s*[:：]", re.I)
 FIRST_FIELDS = {
     "from", "date", "sent", "von", "de", "da", "van", "od", "från", "fra", "от", "від",
     "差出人", "发件人", "寄件者", "寄件人", "lähettäjä", "kimden", "보낸 사람", "datum",
-    "fecha", "data", "日期",
+    "fecha", "data", "日期", "feladó", "από", "de la", "dari", "gönderen", "מאת", "من", "từ",
 }  # fmt: skip
 
 #: The library's "On ... wrote:" patterns, one per language it knows.
@@ -123,7 +161,9 @@ def wrote_header_start(line: str) -> int | None:
         return offset + start if start else None
     if not line.strip():
         return None
-    if CJK_WROTE_RE.search(line) or DATE_EMAIL_RE.match(line):
+    if CJK_WROTE_RE.search(line) or DATE_EMAIL_RE.match(line) or SENT_HEADER_RE.match(line):
+        return 0
+    if ADDRESS_VERB_DATE_RE.match(line) or QUOTING_RE.match(line) or NAME_VERB_DATE_RE.match(line):
         return 0
     has_verb = VERB_RE.search(line) is not None
     if has_verb and DASHED_WROTE_RE.match(line):
@@ -158,7 +198,9 @@ def _starts_with_intro(body: str) -> bool:
 def may_open_header(line: str) -> bool:
     """Tell whether a line could be the first line of a quote header wrapped over lines."""
     body = line.strip().lstrip("-").strip()
-    return _starts_with_intro(body) or re.match(r"\D{0,6}\d", body) is not None
+    if _starts_with_intro(body) or re.match(r"\D{0,6}\d", body) is not None:
+        return True
+    return len(body) <= MAX_HEADER_CHARS and re.search(ADDRESS_VERB, body, re.I) is not None
 
 
 def is_separator(line: str) -> bool:

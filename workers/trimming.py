@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import quopri
 import re
 
 from workers import quote_headers as qh
@@ -20,6 +21,15 @@ QUOTED_RE = re.compile(r"^\s*(?:[A-Z][A-Za-z]{0,3})?>")
 #: The end of an address wrapped onto its own line (">:") in a quote header.
 CLOSING_RE = re.compile(r"^\s*>\s*[:：]?\s*$")
 
+#: An "=" that quoted-printable encoding leaves: a soft line break or an escaped byte.
+QP_MARK_RE = re.compile(r"=(?:\n|[0-9A-F]{2})")
+
+#: Escapes only quoted-printable writes: "=3D", "=20", "=09", or an encoded UTF-8 pair.
+QP_EVIDENCE_RE = re.compile(r"=(?:3D|20|09|[C-F][0-9A-F]=[89AB][0-9A-F])")
+
+#: The space a wrap left just inside an address's angle brackets ("< name@host>", "name @host").
+WRAPPED_ADDRESS_RE = re.compile(r"(?<=<)\s+|\s+(?=@)")
+
 #: A line of nothing but rule characters, left over from a separator or an HTML <hr>.
 RULE_RE = re.compile(r"^[\s\-_=*~#]*$")
 
@@ -30,12 +40,25 @@ def trim_reply(text: str, html: str | None = None) -> str:
     if html and (not text.strip() or text.strip() == html_to_text(html).strip()):
         # HTML-only mail: drop quotes where the client marked them, before conversion.
         text = html_to_text(strip_html_quotes(html))[:MAX_CHARS]
+    text = undo_quoted_printable(text)
     lines = [line.rstrip() for line in text.split("\n")]
     lines = _cut_history(lines)
     lines = strip_signature(lines)
     while lines and RULE_RE.match(lines[-1]):
         lines = lines[:-1]
     return "\n".join(lines).strip("\n").rstrip()
+
+
+def undo_quoted_printable(text: str) -> str:
+    """Decode a body still in quoted-printable (soft breaks, and every "=" is an escape)."""
+    if "=\n" not in text or not QP_EVIDENCE_RE.search(text):
+        return text
+    if text.count("=") != len(QP_MARK_RE.findall(text)):
+        return text
+    try:
+        return quopri.decodestring(text.encode("utf-8")).decode("utf-8")
+    except UnicodeError:
+        return text
 
 
 def _cut_history(lines: list[str]) -> list[str]:
@@ -118,9 +141,28 @@ def mark_lines(lines: list[str]) -> tuple[str, list[str]]:
             marks.append("t")
             index += 1
         wrote = qh.wrote_header_start(_join(lines[index : index + span])) is not None
-        marks.extend(("w" if wrote else "s") * span)
+        rule = not wrote and _is_loose_rule(lines, index)
+        marks.extend(("w" if wrote else "u" if rule else "s") * span)
         index += span
-    return "".join(marks), lines
+    return _settle_rules("".join(marks)), lines
+
+
+def _is_loose_rule(lines: list[str], index: int) -> bool:
+    """Tell whether a line is Outlook's rule of underscores with no message header below it."""
+    if not qh.UNDERSCORES_RE.match(lines[index]):
+        return False
+    below = [line for line in lines[index + 1 : index + 4] if line.strip()][:1]
+    if not below:
+        return False
+    return qh.field_name(below[0]) is None and qh.wrote_header_start(below[0]) is None
+
+
+def _settle_rules(marks: str) -> str:
+    """A rule with no header below opens history only when no later header does ("u" marks)."""
+    if "u" not in marks:
+        return marks
+    last = max(marks.rfind("s"), marks.rfind("w"))
+    return "".join(("t" if i < last else "s") if m == "u" else m for i, m in enumerate(marks))
 
 
 def _splitter_span(lines: list[str], index: int) -> int:
@@ -150,5 +192,6 @@ def _splitter_span(lines: list[str], index: int) -> int:
 
 
 def _join(lines: list[str]) -> str:
-    """Join lines of a header that a client wrapped."""
-    return " ".join(line.strip() for line in lines)
+    """Join lines of a header that a client wrapped (also inside "<address>")."""
+    joined = " ".join(line.strip() for line in lines)
+    return WRAPPED_ADDRESS_RE.sub("", joined)
