@@ -13,6 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from dramatiq.brokers.redis import RedisBroker
+from peewee import IntegrityError, Value
 
 from models import AuditEvent, OutboundEmail, Person, clock
 from tests import services
@@ -374,7 +375,7 @@ def test_it_leaves_the_email_to_the_scheduler_when_the_broker_is_down(
 ):
     # Given a broker that nothing answers
     dead = RedisBroker(url=f"redis://127.0.0.1:{services.free_port()}/0", middleware=[])
-    monkeypatch.setattr(delivery.deliver_email, "broker", dead)
+    monkeypatch.setattr(outbox.deliver_emails, "broker", dead)
     # When an email is written in a transaction, the commit still succeeds
     with outbox.transaction():
         row = queue(make_person())
@@ -383,3 +384,64 @@ def test_it_leaves_the_email_to_the_scheduler_when_the_broker_is_down(
     assert OutboundEmail.get_by_id(row.id).status == "queued"
     assert scheduler.tick()["emails"] == 1
     assert delivery.deliver(row.id) == "sent"
+
+
+def test_it_spreads_a_transaction_s_emails_over_delivery_messages():
+    assert outbox.batches([]) == []
+    assert outbox.batches([7]) == [[7]]
+    many = outbox.batches(list(range(2000)))
+    assert [len(b) for b in many] == [outbox.PER_MESSAGE] * 40
+    some = outbox.batches(list(range(100)))
+    assert sum(some, []) == list(range(100))
+    assert len(some) >= outbox.WORKER_SLOTS - 1 and max(map(len, some)) <= 7
+
+
+def test_it_delivers_every_email_of_a_large_transaction_through_the_worker(
+    smtp_sink, redis_broker, redis_worker
+):
+    # Given 60 emails written in one transaction (several delivery messages)
+    people = [make_person(f"p{n}@example.org", f"P {n}") for n in range(60)]
+    with outbox.transaction():
+        rows = [queue(p, key=f"many:{p.id}") for p in people]
+    # When the worker has drained the queue
+    redis_broker.join("mail", timeout=30_000)
+    redis_worker.join()
+    # Then each was sent once, and every row says so
+    assert sorted(m["Message-ID"] for m in smtp_sink.parsed()) == sorted(r.message_id for r in rows)
+    assert {e.status for e in OutboundEmail.select()} == {"sent"}
+
+
+def test_it_delivers_the_rest_of_a_batch_when_one_email_raises(sink):
+    # Given three queued emails, the middle one's row unreadable
+    rows = [queue(make_person(f"p{n}@example.org"), key=f"iso:{n}") for n in range(3)]
+    broken = Value("{not json", converter=False)
+    OutboundEmail.update(ctx=broken).where(OutboundEmail.id == rows[1].id).execute()
+    # When one delivery message carries all three
+    with pytest.raises(outbox.BatchDeliveryError, match=str(rows[1].id)):
+        outbox.deliver_emails([r.id for r in rows])
+    # Then the other two went out, and the broken one is left to the retry and the scheduler
+    assert sorted(m["Message-ID"] for m in sink.parsed()) == sorted(
+        [rows[0].message_id, rows[2].message_id]
+    )
+    assert OutboundEmail.get_by_id(rows[0].id).status == "sent"
+    assert OutboundEmail.get_by_id(rows[2].id).status == "sent"
+    # And a retry of the same message sends nothing twice (the broken row waits for its lease)
+    outbox.deliver_emails([r.id for r in rows])
+    assert len(sink.messages) == 2
+    assert OutboundEmail.select().where(OutboundEmail.status == "sending").count() == 1
+
+
+def test_it_returns_the_first_row_when_a_key_is_queued_again(db):
+    person = make_person()
+    first = queue(person, key="again")
+    second = queue(person, key="again")
+    assert (second.id, second.message_id) == (first.id, first.message_id)
+    assert OutboundEmail.get_by_id(first.id).to_addr == person.email
+    assert OutboundEmail.select().count() == 1
+
+
+def test_it_raises_on_an_email_it_cannot_store_rather_than_skipping_it(db):
+    person = make_person()
+    with pytest.raises(IntegrityError):
+        outbox.queue_email(None, person, {}, key="no-kind")
+    assert OutboundEmail.select().count() == 0

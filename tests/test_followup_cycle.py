@@ -309,3 +309,28 @@ def test_it_triggers_a_cycle_set_to_trigger_itself(world):
     # Then it is triggered like a button press
     assert Cycle.get_by_id(nxt.id).status == "triggered"
     assert len(emails("update-request")) == 3
+
+
+def test_it_writes_only_what_an_update_changed_and_moves_reminders_only_with_the_date(world):
+    from workers.followup.items import apply_update, schedule_item
+
+    # Given John's item with its reminders, one of them moved by hand
+    item = ActionItem.get_by_id(world["items"][0].id)
+    schedule_item(item)
+    mine = Job.key.startswith(f"item:{item.id}:")
+    moved = Job.select().where(mine & (Job.status == "pending")).order_by(Job.id).first()
+    later = moved.run_at + dt.timedelta(minutes=7)
+    Job.update(run_at=later).where(Job.id == moved.id).execute()
+    # And the title changed by someone else since the item was loaded
+    ActionItem.update(title="Renamed").where(ActionItem.id == item.id).execute()
+    # When John reports progress only
+    apply_update(item, percent=40, by=world["people"]["john"])
+    # Then the percent is written, the other change kept, and the reminders left alone
+    fresh = ActionItem.get_by_id(item.id)
+    assert (fresh.title, fresh.percent, fresh.status) == ("Renamed", 40, "open")
+    assert Job.get_by_id(moved.id).run_at == later
+    # When he gives a new date, the reminders move to it
+    apply_update(item, due=dt.date(2026, 12, 4), by=world["people"]["john"])
+    pending = Job.select().where(mine & (Job.status == "pending"))
+    assert pending.count() > 0 and all(j.key.endswith(":2026-12-04") for j in pending)
+    assert Job.get_by_id(moved.id).status == "cancelled"

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from models import Job, clock
+from models import db as models_db
 from workers import jobs, scheduler
 
 CALLS: list[dict] = []
@@ -104,3 +105,17 @@ def test_it_takes_over_a_job_whose_worker_died(db):
     assert job.id in scheduler._due_jobs(clock.now())
     assert jobs.run(job.id) == "done"
     assert CALLS == [{"n": 1}]
+
+
+def test_it_schedules_a_known_key_inside_a_transaction_without_breaking_it(db):
+    # Given a transaction that schedules a key twice, then another
+    with models_db.atomic():
+        first = jobs.schedule("test.record", "k:1", clock.now(), n=1)
+        again = jobs.schedule("test.record", "k:1", clock.now(), n=2)
+        other = jobs.schedule("test.record", "k:2", clock.now(), n=3)
+    # Then the transaction committed both keys once, the first payload kept
+    assert again.id == first.id != other.id
+    assert [(j.key, j.payload) for j in Job.select().order_by(Job.key)] == [
+        ("k:1", {"n": 1}),
+        ("k:2", {"n": 3}),
+    ]

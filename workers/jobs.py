@@ -7,9 +7,8 @@ import logging
 from collections.abc import Callable
 
 import dramatiq
-from peewee import IntegrityError
 
-from models import Job, clock, db
+from models import Job, clock
 
 logger = logging.getLogger(__name__)
 
@@ -39,14 +38,19 @@ def handler(kind: str) -> Callable[[Callable[[dict], None]], Callable[[dict], No
 
 def schedule(kind: str, key: str, run_at: dt.datetime, **payload) -> Job:
     """Create the job ``key`` due at ``run_at`` unless it exists; return the row."""
-    existing = Job.get_or_none(Job.key == key)
-    if existing is not None:
-        return existing
-    try:
-        with db.atomic():
-            return Job.create(kind=kind, key=key, run_at=run_at, payload=payload)
-    except IntegrityError:
-        return Job.get(Job.key == key)
+    job = insert(kind, key, run_at, payload)
+    return job if job is not None else Job.get(Job.key == key)
+
+
+def insert(kind: str, key: str, run_at: dt.datetime, payload: dict) -> Job | None:
+    """Create the job ``key`` in one statement and return it, or None when the key exists."""
+    job = Job(kind=kind, key=key, run_at=run_at, payload=payload)
+    query = Job.insert(job.__data__).on_conflict_ignore().returning(Job.id)
+    created = list(query.tuples().execute())
+    if not created:
+        return None
+    job.id = created[0][0]
+    return job
 
 
 def reschedule(key: str, run_at: dt.datetime) -> int:

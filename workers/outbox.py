@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import dramatiq
+
 from models import OutboundEmail, Person, clock, db
 from workers import settings as settings_mod
 from workers.dbmiddleware import write_transaction
@@ -31,6 +33,13 @@ def new_message_id(idem_key: str, domain: str) -> str:
 
 #: Rows per INSERT statement (SQLite allows 32,766 variables; an email row has 13).
 BATCH = 500
+
+#: Most emails one delivery message carries (one worker thread sends them in turn).
+PER_MESSAGE = 50
+
+#: A transaction's emails are spread over at least this many messages when there are enough
+#: of them, so every worker thread gets some.
+WORKER_SLOTS = 16
 
 
 @dataclass
@@ -85,13 +94,24 @@ def queue_email(kind: str, person: Person, ctx: dict, *, key: str, **options) ->
     """Write email ``kind`` to ``person`` to the outbox; ``key`` makes it idempotent.
 
     ``options`` are the other fields of :class:`Draft` (``about``, ``calendar``, ...).
-    Returns the existing row when ``key`` was queued before.
+    Returns the row as written, or, when ``key`` was queued before, the first row's id and
+    Message-ID only.
     """
-    existing = OutboundEmail.get_or_none(OutboundEmail.idem_key == key)
-    if existing is not None:
-        return existing
-    draft = Draft(kind, person, ctx, key, **options)
-    row = OutboundEmail.create(**_row(draft, settings_mod.get()))
+    row = OutboundEmail(**_row(Draft(kind, person, ctx, key, **options), settings_mod.get()))
+    # One statement in the usual case: a key queued before is skipped, then looked up.
+    insert = OutboundEmail.insert(row.__data__).on_conflict_ignore()
+    created = list(insert.returning(OutboundEmail.id).tuples().execute())
+    if not created:
+        existing = (
+            OutboundEmail.select(OutboundEmail.id, OutboundEmail.message_id)
+            .where(OutboundEmail.idem_key == key)
+            .first()
+        )
+        if existing is not None:
+            return existing
+        # Not a repeated key: insert plainly, which raises whatever the ignored insert hid.
+        created = [(OutboundEmail.insert(row.__data__).execute(),)]
+    row.id = created[0][0]
     pending = _pending.get()
     if pending is not None:
         pending.append(row.id)
@@ -128,17 +148,48 @@ def queue_many(drafts: list[Draft]) -> list[int]:
     return ids
 
 
+def batches(email_ids: list[int]) -> list[list[int]]:
+    """Split ids into delivery messages: at most PER_MESSAGE each, spread over WORKER_SLOTS."""
+    size = max(1, min(PER_MESSAGE, -(-len(email_ids) // WORKER_SLOTS)))
+    return list(_chunks(email_ids, size))
+
+
 def enqueue_delivery(email_ids: list[int]) -> None:
     """Ask the workers to deliver these emails; the scheduler catches any the broker loses."""
-    from workers.delivery import deliver_email
-
-    for done, email_id in enumerate(email_ids):
+    sent = 0
+    for batch in batches(email_ids):
         try:
-            deliver_email.send(email_id)
+            deliver_emails.send_with_options(
+                args=(batch,), time_limit=len(batch) * deliver_emails.options["time_limit"]
+            )
         except Exception:  # any broker's error: the scheduler finds the rows on its next pass
-            logger.warning("could not enqueue email %s; the scheduler will retry", email_id)
-            hand_to_scheduler(email_ids[done:])
+            logger.warning("could not enqueue %s emails; the scheduler will retry", len(batch))
+            hand_to_scheduler(email_ids[sent:])
             return
+        sent += len(batch)
+
+
+class BatchDeliveryError(Exception):
+    """Some emails of a delivery message raised; the message is retried for them."""
+
+
+@dramatiq.actor(queue_name="mail", max_retries=3, time_limit=90_000)
+def deliver_emails(email_ids: list[int]) -> None:
+    """Deliver each email of the batch on its own; one that raises does not stop the rest.
+
+    ``time_limit`` is per email: :func:`enqueue_delivery` multiplies it by the batch size.
+    """
+    from workers.delivery import deliver
+
+    failed = []
+    for email_id in email_ids:
+        try:
+            deliver(email_id)
+        except Exception:  # logged here; the retry claims again and skips those already sent
+            logger.exception("delivering email %s failed", email_id)
+            failed.append(email_id)
+    if failed:
+        raise BatchDeliveryError(f"{len(failed)} of {len(email_ids)} emails raised: {failed}")
 
 
 def hand_to_scheduler(email_ids: list[int]) -> None:

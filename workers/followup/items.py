@@ -17,14 +17,20 @@ REMINDER_HOUR = 9
 #: Statuses in which an item still needs work.
 OPEN_STATUSES = ("open", "blocked")
 
+#: The fields an update may change, compared to write only those that did.
+TRACKED = ("status", "percent", "blocked_reason", "completed_at", "due_date")
+
 
 def _at_local_hour(day: dt.date, zone: str) -> dt.datetime:
     local = dt.datetime.combine(day, dt.time(REMINDER_HOUR), tzinfo=ZoneInfo(zone or "UTC"))
     return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def schedule_item(item: ActionItem) -> None:
-    """Schedule the item's reminders and overdue note for its current due date."""
+def schedule_item(item: ActionItem, owner: Person | None = None) -> None:
+    """Schedule the item's reminders and overdue note for its current due date.
+
+    ``owner`` is the item's owner when the caller has it loaded already.
+    """
     due = item.due_date.isoformat() if item.due_date else ""
     active = item.due_date is not None and item.status in OPEN_STATUSES and item.owner_id
     # Jobs for an earlier due date (or for an item no longer open) must not fire.
@@ -34,7 +40,7 @@ def schedule_item(item: ActionItem) -> None:
     Job.update(status="cancelled").where(stale).execute()
     if not active:
         return
-    zone = item.owner.timezone
+    zone = (owner if owner is not None and owner.id == item.owner_id else item.owner).timezone
     now = clock.now()
     for days in settings_mod.get().item_reminder_days:
         run_at = _at_local_hour(item.due_date - dt.timedelta(days=days), zone)
@@ -84,7 +90,7 @@ def create_item(
             key=f"item:{item.id}:assigned",
             about=("item", item.id),
         )
-        schedule_item(item)
+        schedule_item(item, owner)
     return item
 
 
@@ -100,7 +106,12 @@ def apply_update(
     inbound: int | None = None,
     late: bool = False,
 ) -> str:
-    """Apply one change to an item, keep it in the history and return what was recorded."""
+    """Apply one change to an item, keep it in the history and return what was recorded.
+
+    Only the fields that changed are written, and the item's reminders are only moved when
+    its due date or status changed.
+    """
+    before = {name: getattr(item, name) for name in TRACKED}
     said = []
     if percent is not None:
         item.percent = max(0, min(100, int(percent)))
@@ -119,7 +130,9 @@ def apply_update(
     if due is not None and due != item.due_date:
         item.due_date = due
         said.append(f"new due date {due.isoformat()}")
-    item.save()
+    changed = [name for name in TRACKED if getattr(item, name) != before[name]]
+    if changed:
+        item.save(only=[getattr(ActionItem, name) for name in changed])
     ActionItemUpdate.create(
         item=item,
         status=item.status,
@@ -130,7 +143,8 @@ def apply_update(
         inbound=inbound,
         late="late" if late else "",
     )
-    schedule_item(item)
+    if "due_date" in changed or "status" in changed:
+        schedule_item(item, by)
     return f"{item.title}: " + (", ".join(said) or item.status)
 
 

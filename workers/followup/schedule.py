@@ -11,9 +11,10 @@ from workers import settings as settings_mod
 
 def put(kind: str, key: str, run_at: dt.datetime, **payload) -> Job:
     """Schedule job ``key`` at ``run_at``, or move it there if it is still pending."""
-    job = Job.get_or_none(Job.key == key)
-    if job is None:
-        return jobs.schedule(kind, key, run_at, **payload)
+    created = jobs.insert(kind, key, run_at, payload)
+    if created is not None:
+        return created
+    job = Job.select(Job.id, Job.status, Job.run_at).where(Job.key == key).get()
     if job.status == "cancelled":
         Job.update(status="pending", run_at=run_at, enqueued_at=None).where(
             Job.id == job.id
