@@ -208,12 +208,18 @@ def supervise(procfile: Path, env: Mapping[str, str]) -> int:
         manager.loop()
         finished = True
     finally:
+        # Honcho's signal handlers print, and printing to a closed pipe raises: once stopping
+        # has begun, a late Ctrl-C or SIGTERM must not cut the clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         # Honcho keeps each process's pid (its process group) only in its private table.
         groups = [p["pid"] for p in manager._processes.values() if p.get("pid")]
-        # If honcho itself failed (say, its output pipe closed), nobody has told them to stop.
-        stop_groups(groups, terminate_first=not finished)
-        if not finished:
-            _kill_relays(manager)
+        try:
+            # If honcho itself failed (say, its output pipe closed), nobody told them to stop.
+            stop_groups(groups, terminate_first=not finished)
+        finally:
+            if not finished:
+                _kill_relays(manager)
     # 130 and 143 mean honcho stopped everything because it was asked to.
     return 0 if manager.returncode in (130, 143) else manager.returncode or 0
 
