@@ -51,12 +51,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not db.is_closed():
             db.close()
 
-    from web import auth, cli, devmail, errors, inbound, programmes, quarantine
+    from web import auth, cli, cycles, devmail, errors, inbound, programmes, quarantine
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(programmes.bp)
-    from web import cycles
-
     app.register_blueprint(cycles.bp)
     app.add_url_rule("/", endpoint="index", view_func=programmes.index)
 
