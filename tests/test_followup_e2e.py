@@ -198,7 +198,10 @@ def test_it_runs_a_whole_cycle_by_email(smtp_sink, redis_broker, redis_worker):
     summary = sent_to(smtp_sink, "ken@example.org", "Summary")[0].get_body(("plain",)).get_content()
     assert "Refine retention messaging — John Smith, due 2026-12-01" in summary
     assert "No progress report from: Ken Ito." in summary
-    assert "keep the weekly review call" in summary
+    # And the key points hold the decisions, not the new items listed below them again
+    key_points = summary.split("KEY POINTS AND DECISIONS", 1)[1].split("\r\n\r\n", 1)[0]
+    assert "keep the weekly review call" in key_points
+    assert "Refine retention messaging" not in key_points
     assert Participant.select().where(Participant.responded_at.is_null(False)).count() == 2
     assert InboundMessage.select().where(InboundMessage.status == "quarantined").count() == 0
 

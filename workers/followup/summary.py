@@ -41,7 +41,8 @@ def build_summary(cycle: Cycle, next_date: str = "") -> dict:
     return {
         "sent_at": now.isoformat(timespec="minutes"),
         "hours_after_session": round((now - session.ends_at).total_seconds() / 3600, 2),
-        "key_points": [line.strip() for line in cycle.notes.splitlines() if line.strip()],
+        "key_points": key_points(cycle.notes, new_items),
+        "notes_received": bool(cycle.notes.strip()),
         "metrics": metrics_now(cycle),
         "items": action_plan(cycle),
         "new_items": [item_ctx(item) for item in new_items],
@@ -50,6 +51,17 @@ def build_summary(cycle: Cycle, next_date: str = "") -> dict:
         "missing": missing,
         "next_followup": next_date,
     }
+
+
+def key_points(notes: str, new_items) -> list[str]:
+    """Return the lines of the notes, less the new action items the summary lists anyway."""
+    listed = {
+        f"- {item.title} — {item.owner.name}, due {item.due_date.isoformat()}"
+        for item in new_items
+        if item.owner_id and item.due_date
+    }
+    lines = (line.strip() for line in notes.splitlines())
+    return [line for line in lines if line and line not in listed]
 
 
 def ready_early(cycle: Cycle) -> bool:
