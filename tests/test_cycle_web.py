@@ -137,6 +137,10 @@ def test_it_reschedules_and_cancels(coordinator, world):
     cycle = world["cycle"]
     trigger(cycle.id)
     path = f"/cycles/{cycle.id}/session"
+    session = Session.get(Session.cycle == cycle)
+    page = coordinator.get(path).get_data(as_text=True)
+    assert f'name="timezone" value="{session.timezone}"' in page
+    assert f'name="location" value="{session.location}"' in page
     data = {
         "csrf_token": token(coordinator, path),
         "starts_at": "2026-11-12T10:00",
