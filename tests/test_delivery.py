@@ -391,9 +391,13 @@ def test_it_spreads_a_transaction_s_emails_over_delivery_messages():
     assert outbox.batches([7]) == [[7]]
     many = outbox.batches(list(range(2000)))
     assert [len(b) for b in many] == [outbox.PER_MESSAGE] * 40
+    assert outbox.batches(list(range(12))) == [list(range(10)), [10, 11]]
     some = outbox.batches(list(range(100)))
     assert sum(some, []) == list(range(100))
-    assert len(some) >= outbox.WORKER_SLOTS - 1 and max(map(len, some)) <= 7
+    assert [len(b) for b in some] == [outbox.MIN_PER_MESSAGE] * 10
+    spread = outbox.batches(list(range(400)))
+    assert sum(spread, []) == list(range(400))
+    assert len(spread) == outbox.WORKER_SLOTS and max(map(len, spread)) == 25
 
 
 def test_it_delivers_every_email_of_a_large_transaction_through_the_worker(

@@ -393,22 +393,28 @@ def test_it_hands_back_the_rest_of_a_batch_when_the_database_fails(db, monkeypat
     # When the batch runs, the error reaches the caller (so the broker retries)
     with pytest.raises(OperationalError):
         inbound.process_many(ids)
-    # Then the first is applied and the other two are free for the retry at once
+    # Then nothing of the batch was kept (one transaction) and all three are free at once
     statuses = [InboundMessage.get_by_id(i).status for i in ids]
-    assert statuses == ["applied", "received", "received"]
+    assert statuses == ["received", "received", "received"]
+    assert ActionItemUpdate.select().count() == 0
     monkeypatch.setitem(APPLIERS, "item", mf.record_update)
-    assert inbound.process_many(ids) == {ids[1]: "applied", ids[2]: "applied"}
+    assert inbound.process_many(ids) == {i: "applied" for i in ids}
+    assert ActionItemUpdate.select().count() == 3
 
 
 def test_it_hands_back_what_a_slow_batch_has_not_reached(db, monkeypatch, redis_broker):
-    # Given two stored replies and an applier so slow that half the lease goes by
+    # Given two stored replies, so slow to read that half the lease goes by on the first
+    from workers import pipeline
+
     ids = _stored_replies(2)
+    read = pipeline.read
 
-    def slow(ctx):
+    def slow(row):
         clock.travel(inbound.LEASE)
-        return mf.record_update(ctx)
+        return read(row)
 
-    monkeypatch.setitem(APPLIERS, "item", slow)
+    monkeypatch.setattr(pipeline, "read", slow)
+    monkeypatch.setitem(APPLIERS, "item", mf.record_update)
     # When the batch runs
     statuses = inbound.process_many(ids)
     # Then the second is handed back (and enqueued again) before its lease could run out
@@ -416,3 +422,23 @@ def test_it_hands_back_what_a_slow_batch_has_not_reached(db, monkeypatch, redis_
     row = InboundMessage.get_by_id(ids[1])
     assert (row.status, row.lease_until) == ("received", None)
     assert redis_broker.client.llen(f"dramatiq:{inbound.process_inbound.queue_name}") == 1
+
+
+def test_a_failing_message_leaves_the_rest_of_its_batch_applied(db, monkeypatch, redis_broker):
+    # Given three stored replies and an applier that writes, then fails, on the second
+    ids = _stored_replies(3)
+
+    def failing_second(ctx):
+        summary = mf.record_update(ctx)
+        if ctx.message.id == ids[1]:
+            raise RuntimeError("applier bug")
+        return summary
+
+    monkeypatch.setitem(APPLIERS, "item", failing_second)
+    # When the batch runs
+    statuses = inbound.process_many(ids)
+    # Then the second is quarantined with none of its writes, and the others are applied
+    assert statuses == {ids[0]: "applied", ids[1]: "quarantined", ids[2]: "applied"}
+    assert InboundMessage.get_by_id(ids[1]).reason == "ProcessingError"
+    kept = {u.inbound for u in ActionItemUpdate.select()}
+    assert kept == {ids[0], ids[2]}

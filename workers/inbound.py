@@ -173,25 +173,20 @@ def process(message_id: int) -> str:
 
 
 def process_many(message_ids: list[int]) -> dict[int, str]:
-    """Claim the free messages among ``message_ids`` and apply each; return id -> status.
+    """Claim the free messages among ``message_ids`` and apply them; return id -> status.
 
-    Each message is applied in its own transaction. If the database fails, the messages
-    not finished yet are handed back before the error is raised, so a retry takes them.
-    Messages still waiting when half the lease has gone are handed back too: once it runs
-    out, another worker may take them.
+    The messages are read one by one and applied in one transaction (see
+    ``workers.pipeline.handle_many``). If the database fails, every message claimed is handed
+    back before the error is raised, so a retry takes them. Messages still unread when half
+    the lease has gone are handed back too: once it runs out, another worker may take them.
     """
-    from workers.pipeline import handle
+    from workers.pipeline import handle_many
 
     rows = claim_many(message_ids)
-    give_back_at = clock.now() + LEASE / 2
-    statuses: dict[int, str] = {}
     try:
-        for row in rows:
-            if clock.now() >= give_back_at:
-                break
-            statuses[row.id] = handle(row)
-    except BaseException:  # a database error, or the actor's time limit: hand the rest back
-        release([row.id for row in rows if row.id not in statuses])
+        statuses = handle_many(rows, give_back_at=clock.now() + LEASE / 2)
+    except BaseException:  # a database error, or the actor's time limit: hand them all back
+        release([row.id for row in rows])
         raise
     late = [row.id for row in rows if row.id not in statuses]
     if late:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import dramatiq
 
 from models import Job, clock
+from workers.plainsql import insert_row
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +46,8 @@ def schedule(kind: str, key: str, run_at: dt.datetime, **payload) -> Job:
 def insert(kind: str, key: str, run_at: dt.datetime, payload: dict) -> Job | None:
     """Create the job ``key`` in one statement and return it, or None when the key exists."""
     job = Job(kind=kind, key=key, run_at=run_at, payload=payload)
-    query = Job.insert(job.__data__).on_conflict_ignore().returning(Job.id)
-    created = list(query.tuples().execute())
-    if not created:
-        return None
-    job.id = created[0][0]
-    return job
+    job.id = insert_row(Job, job.__data__, or_ignore=True)
+    return job if job.id is not None else None
 
 
 def reschedule(key: str, run_at: dt.datetime) -> int:

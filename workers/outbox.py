@@ -15,6 +15,7 @@ import dramatiq
 from models import OutboundEmail, Person, clock, db
 from workers import settings as settings_mod
 from workers.dbmiddleware import write_transaction
+from workers.plainsql import insert_row
 from workers.scheduler import REENQUEUE_AFTER
 from workers.tokens import make_reply_address
 
@@ -40,6 +41,10 @@ PER_MESSAGE = 50
 #: A transaction's emails are spread over at least this many messages when there are enough
 #: of them, so every worker thread gets some.
 WORKER_SLOTS = 16
+
+#: Fewest emails a delivery message carries when there are that many: enqueueing costs a
+#: broker round trip, so a batch of inbound confirmations goes as one or two messages.
+MIN_PER_MESSAGE = 10
 
 
 @dataclass
@@ -99,9 +104,8 @@ def queue_email(kind: str, person: Person, ctx: dict, *, key: str, **options) ->
     """
     row = OutboundEmail(**_row(Draft(kind, person, ctx, key, **options), settings_mod.get()))
     # One statement in the usual case: a key queued before is skipped, then looked up.
-    insert = OutboundEmail.insert(row.__data__).on_conflict_ignore()
-    created = list(insert.returning(OutboundEmail.id).tuples().execute())
-    if not created:
+    row_id = insert_row(OutboundEmail, row.__data__, or_ignore=True)
+    if row_id is None:
         existing = (
             OutboundEmail.select(OutboundEmail.id, OutboundEmail.message_id)
             .where(OutboundEmail.idem_key == key)
@@ -110,8 +114,8 @@ def queue_email(kind: str, person: Person, ctx: dict, *, key: str, **options) ->
         if existing is not None:
             return existing
         # Not a repeated key: insert plainly, which raises whatever the ignored insert hid.
-        created = [(OutboundEmail.insert(row.__data__).execute(),)]
-    row.id = created[0][0]
+        row_id = insert_row(OutboundEmail, row.__data__)
+    row.id = row_id
     pending = _pending.get()
     if pending is not None:
         pending.append(row.id)
@@ -149,8 +153,9 @@ def queue_many(drafts: list[Draft]) -> list[int]:
 
 
 def batches(email_ids: list[int]) -> list[list[int]]:
-    """Split ids into delivery messages: at most PER_MESSAGE each, spread over WORKER_SLOTS."""
-    size = max(1, min(PER_MESSAGE, -(-len(email_ids) // WORKER_SLOTS)))
+    """Split ids into delivery messages: PER_MESSAGE at most, MIN_PER_MESSAGE at least (but
+    the last), and over WORKER_SLOTS messages when there are enough ids."""
+    size = max(MIN_PER_MESSAGE, min(PER_MESSAGE, -(-len(email_ids) // WORKER_SLOTS)))
     return list(_chunks(email_ids, size))
 
 

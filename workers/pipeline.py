@@ -9,8 +9,8 @@ from __future__ import annotations
 import email.policy
 import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from functools import partial
 from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 
@@ -21,7 +21,6 @@ from workers import inbound_errors as errors
 from workers import outbox, rejections
 from workers import settings as settings_mod
 from workers.appliers import APPLIERS, ReplyContext
-from workers.dbmiddleware import write_transaction
 from workers.inbound_kinds import apply_calendar, record_bounce
 from workers.inbound_match import emails_by_message_id, match_reply, newest, thread_ids
 from workers.plainsql import update_by_id
@@ -36,50 +35,93 @@ MAX_TEXT = 20_000
 DMARC_FAIL_RE = re.compile(r"(?:^|[;\s])dmarc\s*=\s*fail\b", re.IGNORECASE)
 
 
-def handle(row: InboundMessage) -> str:
-    """Read, check, classify and apply one claimed message; return its final status.
+#: The write a message needs once it has been read: it runs inside a transaction and
+#: returns the message's final status.
+Step = Callable[[], str]
 
-    1. parse the bytes (unreadable -> quarantine);
-    2. guards: no loop, no DMARC failure from a trusted server;
-    3. classify: auto-replies and bounces are recorded; others need a sender, and calendar
-       replies update the RSVP;
-    4. a reply is matched to a person and object, trimmed and handed to its applier.
-    Any ``InboundError`` quarantines the message and may answer the sender.
+
+def handle(row: InboundMessage) -> str:
+    """Read, check, classify and apply one claimed message; return its final status."""
+    return handle_many([row])[row.id]
+
+
+def handle_many(rows: list[InboundMessage], give_back_at=None) -> dict[int, str]:
+    """Read each claimed message, then apply them all in one transaction; return id -> status.
+
+    1. read: parse the bytes (unreadable -> quarantine); guards: no loop, no DMARC failure
+       from a trusted server; classify: auto-replies and bounces are recorded, others need a
+       sender, calendar replies update the RSVP; a reply is matched to a person and object
+       and trimmed. Reading takes no lock, so the other workers write meanwhile.
+    2. write: one transaction for the batch, each message in its own savepoint, so one that
+       fails is quarantined without undoing the others; their emails go out after commit.
+    Any ``InboundError`` quarantines the message and may answer the sender. Reading stops at
+    ``give_back_at`` (the messages not read are left out of the result, for the caller).
     """
+    steps: list[tuple[InboundMessage, Step]] = []
+    for row in rows:
+        if give_back_at is not None and clock.now() >= give_back_at:
+            break
+        steps.append((row, _read_safely(row)))
+    if not steps:
+        return {}
+    with write_lock(), outbox.transaction():
+        return {row.id: _write_safely(row, step) for row, step in steps}
+
+
+def _read_safely(row: InboundMessage) -> Step:
     try:
-        return _run(row)
+        return _read_step(row)
     except (OperationalError, InterfaceError):
         raise  # the database is away: leave the row for a retry
     except errors.InboundError as exc:
-        return quarantine(row, exc)
+        return partial(quarantine, row, exc)
     except Exception as exc:  # never let one message stop the pipeline
         logger.exception("unexpected failure reading inbound message %s", row.id)
+        return partial(quarantine, row, errors.ProcessingError(f"{type(exc).__name__}: {exc}"))
+
+
+def _write_safely(row: InboundMessage, step: Step) -> str:
+    try:
+        with db.atomic():  # a savepoint: a failing message leaves the batch's others intact
+            return step()
+    except (OperationalError, InterfaceError):
+        raise
+    except errors.InboundError as exc:
+        return quarantine(row, exc)
+    except Exception as exc:
+        logger.exception("unexpected failure applying inbound message %s", row.id)
         return quarantine(row, errors.ProcessingError(f"{type(exc).__name__}: {exc}"))
 
 
-def _run(row: InboundMessage) -> str:
+def _read_step(row: InboundMessage) -> Step:
+    """Read a message (no writes); return the step that records or applies it."""
     from workers.classify import classify
 
     parsed = read(row)
     check_guards(row, parsed)
     kind = classify(parsed, rcpts=[r for r in row.rcpt_to.split(",") if r])
     if kind.kind == "auto_reply":
-        return finish(row, "auto_reply", kind="auto_reply", detail=kind.reason)
+        return partial(finish, row, "auto_reply", kind="auto_reply", detail=kind.reason)
     if kind.kind == "bounce":
-        with writing(row):
-            detail = record_bounce(row, parsed, kind.bounce)
-            return finish(row, "bounce", kind="bounce", detail=detail)
+        return partial(_record_bounce, row, parsed, kind.bounce)
     if kind.kind == "unreadable":
         raise errors.UnreadableMessageError(kind.reason)
     if "@" not in row.sender:  # bounces may come from nobody; people's answers may not
         raise errors.NoSenderError("the message has no From address")
     if kind.kind == "calendar_reply" and kind.calendar is not None:
         _set(row, kind="calendar_reply")
-        with writing(row):
-            person, detail = apply_calendar(row, parsed, kind.calendar)
-            return finish(row, "applied", person=person, detail=detail)
+        return partial(_apply_calendar, row, parsed, kind.calendar)
     _set(row, kind="reply")
-    return apply_reply(row, parsed)
+    return read_reply(row, parsed)
+
+
+def _record_bounce(row: InboundMessage, parsed, bounce) -> str:
+    return finish(row, "bounce", kind="bounce", detail=record_bounce(row, parsed, bounce))
+
+
+def _apply_calendar(row: InboundMessage, parsed, calendar) -> str:
+    person, detail = apply_calendar(row, parsed, calendar)
+    return finish(row, "applied", person=person, detail=detail)
 
 
 def read(row: InboundMessage):
@@ -138,8 +180,8 @@ def dmarc_failure(raw: bytes, trusted: tuple[str, ...]) -> str | None:
     return None
 
 
-def apply_reply(row: InboundMessage, parsed) -> str:
-    """Match a reply to its person and object, trim it and run the object's applier."""
+def read_reply(row: InboundMessage, parsed) -> Step:
+    """Match a reply to its person and object and trim it; return the step applying it."""
     from workers.trimming import trim_reply
 
     person, object_type, object_id, answered = match_reply(
@@ -150,7 +192,7 @@ def apply_reply(row: InboundMessage, parsed) -> str:
     _set(row, reply_text=reply_text)
     if not reply_text.strip() and not parsed.attachments:
         raise errors.EmptyReplyError("nothing left once quoted text was removed", person=person)
-    return run_applier(row, person, object_type, object_id, parsed, reply_text)
+    return partial(run_applier, row, person, object_type, object_id, parsed, reply_text)
 
 
 def run_applier(row, person, object_type: str, object_id: int, parsed, reply_text: str) -> str:
@@ -159,8 +201,9 @@ def run_applier(row, person, object_type: str, object_id: int, parsed, reply_tex
     if func is None:
         raise errors.NoApplierError(f"no applier for {object_type!r} replies", person=person)
     ctx = ReplyContext(row, person, object_type, object_id, parsed, reply_text)
-    # The outbox transaction enqueues the applier's emails only once this commits.
-    with write_lock(), outbox.transaction(), writing(row):
+    # The outbox transaction enqueues the applier's emails only once this commits; inside a
+    # batch's transaction (handle_many) it is a savepoint and the batch enqueues them.
+    with write_lock(), outbox.transaction():
         summary = func(ctx)
         return finish(
             row,
@@ -170,21 +213,6 @@ def run_applier(row, person, object_type: str, object_id: int, parsed, reply_tex
             object_id=object_id,
             detail=clean(summary or "", MAX_TEXT),
         )
-
-
-@contextmanager
-def writing(row: InboundMessage) -> Iterator[None]:
-    """Run a transaction that takes the write lock first, then reads and writes.
-
-    On SQLite a transaction that reads before it writes cannot wait for another writer and
-    fails at once; BEGIN IMMEDIATE makes it wait its turn instead. Inside a transaction
-    already begun that way (the outbox's), it adds nothing.
-    """
-    if db.in_transaction():
-        yield
-        return
-    with write_lock(), write_transaction():
-        yield
 
 
 def finish(row: InboundMessage, status: str, **fields) -> str:

@@ -10,6 +10,7 @@ from workers import outbox
 from workers import settings as settings_mod
 from workers.followup.common import coordinators, item_ctx
 from workers.followup.schedule import put
+from workers.plainsql import insert_row, update_by_id
 
 #: Local hour (in the owner's zone) at which item reminders go out.
 REMINDER_HOUR = 9
@@ -132,16 +133,19 @@ def apply_update(
         said.append(f"new due date {due.isoformat()}")
     changed = [name for name in TRACKED if getattr(item, name) != before[name]]
     if changed:
-        item.save(only=[getattr(ActionItem, name) for name in changed])
-    ActionItemUpdate.create(
-        item=item,
-        status=item.status,
-        percent=item.percent,
-        note=reason.strip()[:2000],
-        by=by,
-        source=source,
-        inbound=inbound,
-        late="late" if late else "",
+        update_by_id(ActionItem, item.id, {name: getattr(item, name) for name in changed})
+    insert_row(
+        ActionItemUpdate,
+        {
+            "item": item.id,
+            "status": item.status,
+            "percent": item.percent,
+            "note": reason.strip()[:2000],
+            "by": by.id if by is not None else None,
+            "source": source,
+            "inbound": inbound,
+            "late": "late" if late else "",
+        },
     )
     if "due_date" in changed or "status" in changed:
         schedule_item(item, by)
