@@ -10,9 +10,9 @@ import email.policy
 import logging
 import re
 from collections.abc import Callable
-from functools import partial
 from email.parser import BytesHeaderParser
 from email.utils import parseaddr
+from functools import partial
 
 from peewee import InterfaceError, OperationalError
 
