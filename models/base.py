@@ -19,6 +19,7 @@ SQLITE_PRAGMAS = {
     "synchronous": "normal",
     "foreign_keys": 1,
     "busy_timeout": 30000,
+    "mmap_size": 268435456,
 }
 
 

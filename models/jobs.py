@@ -25,6 +25,10 @@ class Job(BaseModel):
     created_at = DateTimeField(default=utcnow)
     done_at = DateTimeField(null=True)
 
+    class Meta:
+        # The pending jobs of one object, by key prefix ("item:5:"): schema migration 3.
+        indexes = ((("status", "key"), False),)
+
 
 class Lease(BaseModel):
     """A named lock held until ``expires_at`` (the single scheduler holds one)."""

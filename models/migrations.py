@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from peewee import CharField, IntegerField, Model
 from playhouse.migrate import SchemaMigrator
 
-from models import ALL_MODELS, InboundMessage, OutboundEmail, Person
+from models import ALL_MODELS, InboundMessage, Job, OutboundEmail, Person
 from models.base import db
 
 
@@ -56,6 +56,18 @@ def _drop_due_indexes(migrator: SchemaMigrator) -> None:
         migrator.drop_index(model._meta.table_name, _due_index(model)).run()
 
 
+#: The columns the pending jobs of one object are found by (their keys share a prefix).
+JOB_KEY_COLUMNS = ("status", "key")
+
+
+def _add_job_key_index(migrator: SchemaMigrator) -> None:
+    migrator.add_index(Job._meta.table_name, JOB_KEY_COLUMNS, False).run()
+
+
+def _drop_job_key_index(migrator: SchemaMigrator) -> None:
+    migrator.drop_index(Job._meta.table_name, "_".join(("job", *JOB_KEY_COLUMNS))).run()
+
+
 #: Every schema step after version 1 (the tables as first released), oldest first.
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -63,6 +75,12 @@ MIGRATIONS: list[Migration] = [
         note="index outbox and inbound rows by (status, next_attempt_at)",
         up=_add_due_indexes,
         down=_drop_due_indexes,
+    ),
+    Migration(
+        version=3,
+        note="index jobs by (status, key), for the pending jobs of one object",
+        up=_add_job_key_index,
+        down=_drop_job_key_index,
     ),
 ]
 

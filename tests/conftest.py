@@ -208,5 +208,4 @@ def mailin(db):
     controller.start()
     yield controller
     controller.stop()
-    controller.handler.executor.shutdown(wait=True)
-    controller.handler.enqueuer.stop()
+    controller.handler.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from peewee import PostgresqlDatabase
 from playhouse.migrate import SchemaMigrator
 
-from models import ALL_MODELS, Goal, InboundMessage, OutboundEmail, Person
+from models import ALL_MODELS, Goal, InboundMessage, Job, OutboundEmail, Person
 from models.migrations import (
     MIGRATIONS,
     SchemaVersion,
@@ -42,14 +42,16 @@ def test_it_upgrades_a_version_1_database_in_place(db):
     person = insert_rows()
     assert current_version() == 1
     assert "outbound_email_status_next_attempt_at" not in index_names(db, OutboundEmail)
+    assert "job_status_key" not in index_names(db, Job)
 
     # When it is migrated
     applied = migrate()
 
     # Then it has every later step, the new indexes, and the same rows
     assert applied == [step.version for step in MIGRATIONS]
-    assert current_version() == latest_version() == 2
+    assert current_version() == latest_version() == 3
     assert "outbound_email_status_next_attempt_at" in index_names(db, OutboundEmail)
+    assert "job_status_key" in index_names(db, Job)
     assert "inbound_message_status_next_attempt_at" in index_names(db, InboundMessage)
     assert Person.get_by_id(person.id).timezone == "Europe/London"
     assert OutboundEmail.get().to_addr == "ada@example.org"
@@ -75,8 +77,8 @@ def test_it_upgrades_tables_made_before_versions_were_recorded(db):
     db.drop_tables([SchemaVersion])
 
     assert current_version() == 1
-    assert migrate() == [2]
-    assert current_version() == 2
+    assert migrate() == [step.version for step in MIGRATIONS]
+    assert current_version() == latest_version()
     assert Person.select().count() == 1
 
 

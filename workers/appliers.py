@@ -20,17 +20,32 @@ class ReplyContext:
     parsed: Any  # workers.message.ParsedMessage
     reply_text: str
     late: bool = False
+    #: What the applier's reader found ahead of the write transaction (None: not read yet).
+    read: Any = None
 
 
 #: Applier per object type; each returns a short summary of what it applied.
 APPLIERS: dict[str, Callable[[ReplyContext], str]] = {}
 
 
-def applier(object_type: str) -> Callable:
-    """Register the decorated function as the applier for replies about ``object_type``."""
+def applier(object_type: str, read: Callable[[ReplyContext], None] | None = None) -> Callable:
+    """Register the decorated function as the applier for replies about ``object_type``.
+
+    ``read``, when given, does the applier's reading (loading, parsing the words) before the
+    write transaction and keeps it in ``ctx.read``, so the transaction holds the database
+    for the writes alone; the applier must also work when ``ctx.read`` is None.
+    """
 
     def register(func: Callable[[ReplyContext], str]) -> Callable[[ReplyContext], str]:
+        func.read = read
         APPLIERS[object_type] = func
         return func
 
     return register
+
+
+def read_ahead(func: Callable[[ReplyContext], str], ctx: ReplyContext) -> None:
+    """Run the reader registered with applier ``func`` on ``ctx``, if it has one."""
+    reader = getattr(func, "read", None)
+    if reader is not None:
+        reader(ctx)

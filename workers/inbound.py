@@ -7,6 +7,7 @@ import email.policy
 import hashlib
 import logging
 import re
+from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 
 import dramatiq
@@ -72,34 +73,89 @@ def store_raw(
     A known content hash or Message-ID means it is stored already; the row returned then
     carries only its id and status, the columns the ways in need.
     """
-    digest = hashlib.sha256(raw).hexdigest()
-    headers = _headers(raw)
-    message_id = _header(headers, "Message-ID", 250)
-    existing = _stored(digest, message_id)
-    if existing is not None:
-        return existing, False
-    fields = {
-        "raw": raw,
-        "sha256": digest,
-        "message_id": message_id,
-        "channel": channel,
-        "mail_from": _clean(mail_from, 250),
-        "rcpt_to": _clean(",".join(rcpt_to or []), 2000),
+    return store_many([Arrival(raw, channel, mail_from, rcpt_to or [])])[0]
+
+
+@dataclass
+class Arrival:
+    """A raw message as it came in, with its envelope."""
+
+    raw: bytes
+    channel: str
+    mail_from: str = ""
+    rcpt_to: list[str] = field(default_factory=list)
+
+
+def store_many(arrivals: list[Arrival]) -> list[tuple[InboundMessage, bool]]:
+    """Save every message not stored yet, in one transaction; return (row, new) for each.
+
+    A message whose content hash or Message-ID is stored already, or came earlier in the
+    same list, is not saved again: its row (id and status only) is returned as not new.
+    """
+    fields = [_fields(arrival) for arrival in arrivals]
+    known = _stored([f["sha256"] for f in fields], [f["message_id"] for f in fields])
+    results: list[tuple[InboundMessage, bool] | None] = []
+    new: dict[int, dict] = {}
+    for index, values in enumerate(fields):
+        found = _match(known, values)
+        if found is not None:
+            results.append((found, False))
+            continue
+        results.append(None)
+        new[index] = values
+        row = InboundMessage(status="received", **values)
+        known[("sha256", values["sha256"])] = row
+        if values["message_id"]:
+            known[("message_id", values["message_id"])] = row
+    if new:
+        try:
+            with write_lock(), db.atomic():
+                for values in new.values():
+                    known[("sha256", values["sha256"])].id = insert_row(InboundMessage, values)
+        except IntegrityError:  # stored meanwhile by another way in: look each one up again
+            if len(arrivals) == 1:
+                return [(_stored_row(fields[0]), False)]
+            return [store_many([arrival])[0] for arrival in arrivals]
+    for index, values in new.items():
+        results[index] = (known[("sha256", values["sha256"])], True)
+    # A repeat of a message new in this list points at that message's row, stored now.
+    return [result if result is not None else (_match(known, fields[i]), False)
+            for i, result in enumerate(results)]  # fmt: skip
+
+
+def _fields(arrival: Arrival) -> dict:
+    headers = _headers(arrival.raw)
+    return {
+        "raw": arrival.raw,
+        "sha256": hashlib.sha256(arrival.raw).hexdigest(),
+        "message_id": _header(headers, "Message-ID", 250),
+        "channel": arrival.channel,
+        "mail_from": _clean(arrival.mail_from, 250),
+        "rcpt_to": _clean(",".join(arrival.rcpt_to), 2000),
         "subject": _header(headers, "Subject", 500),
     }
-    try:
-        with write_lock(), db.atomic():
-            row_id = insert_row(InboundMessage, fields)
-    except IntegrityError:
-        return _stored(digest, message_id), False
-    return InboundMessage(id=row_id, status="received", **fields), True
 
 
-def _stored(digest: str, message_id: str) -> InboundMessage | None:
-    found = rows_where(InboundMessage, ("id", "status"), "sha256", [digest], limit=1)
-    if not found and message_id:
-        found = rows_where(InboundMessage, ("id", "status"), "message_id", [message_id], limit=1)
-    return found[0] if found else None
+def _stored(digests: list[str], message_ids: list[str]) -> dict[tuple[str, str], InboundMessage]:
+    """Return the stored rows (id and status) with these hashes or Message-IDs, by both keys."""
+    found: dict[tuple[str, str], InboundMessage] = {}
+    for column, values in (("sha256", digests), ("message_id", message_ids)):
+        wanted = sorted({v for v in values if v})
+        columns = ("id", "status", column)
+        for row in rows_where(InboundMessage, columns, column, wanted) if wanted else []:
+            found[(column, getattr(row, column))] = row
+    return found
+
+
+def _match(known: dict, values: dict) -> InboundMessage | None:
+    found = known.get(("sha256", values["sha256"]))
+    if found is None and values["message_id"]:
+        found = known.get(("message_id", values["message_id"]))
+    return found
+
+
+def _stored_row(values: dict) -> InboundMessage | None:
+    return _match(_stored([values["sha256"]], [values["message_id"]]), values)
 
 
 def _clean(text: str, limit: int) -> str:

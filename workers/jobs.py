@@ -7,8 +7,9 @@ import logging
 from collections.abc import Callable
 
 import dramatiq
+from peewee import SqliteDatabase
 
-from models import Job, clock
+from models import Job, clock, db
 from workers.plainsql import insert_row
 
 logger = logging.getLogger(__name__)
@@ -59,11 +60,23 @@ def reschedule(key: str, run_at: dt.datetime) -> int:
     )
 
 
+def key_starts(prefix: str):
+    """Return the condition "the job's key starts with ``prefix``".
+
+    On SQLite it is a range over the key's unique index (keys compare byte by byte there),
+    instead of a LIKE that reads every pending job.
+    """
+    if prefix and isinstance(db.obj, SqliteDatabase):
+        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return (Job.key >= prefix) & (Job.key < after)
+    return Job.key.startswith(prefix)
+
+
 def cancel(key_prefix: str) -> int:
     """Cancel pending jobs whose key starts with ``key_prefix``."""
     return (
         Job.update(status="cancelled")
-        .where(Job.key.startswith(key_prefix) & (Job.status == "pending"))
+        .where(key_starts(key_prefix) & (Job.status == "pending"))
         .execute()
     )
 

@@ -7,7 +7,7 @@ import logging
 import re
 import signal
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
@@ -19,11 +19,11 @@ from workers.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-#: Threads storing messages at once (each holds its own database connection).
-STORE_THREADS = 4
+#: Most messages stored in one transaction (as many as arrived while the last one ran).
+STORE_BATCH = 50
 
 #: Most stored messages handed to the workers in one broker message.
-BATCH_SIZE = 20
+BATCH_SIZE = 40
 
 #: A plain ``<local@domain>`` path, as mail servers write it; others take aiosmtpd's parser.
 PLAIN_PATH_RE = re.compile(
@@ -32,7 +32,7 @@ PLAIN_PATH_RE = re.compile(
 )
 
 #: Longest a stored message waits for others to share its broker message (seconds).
-BATCH_DELAY = 0.02
+BATCH_DELAY = 0.05
 
 
 class Enqueuer:
@@ -81,28 +81,72 @@ class Enqueuer:
             self.flush()
 
 
-def _store(raw: bytes, mail_from: str, rcpt_to: list[str]) -> tuple[int, bool, bool]:
-    """Store one message on this thread's database connection; say if it awaits processing."""
-    db.connect(reuse_if_open=True)
-    try:
-        row, new = inbound.store_raw(raw, "smtp", mail_from, rcpt_to)
-    except (OperationalError, InterfaceError):
-        db.close()  # a broken connection is reopened by the next message
-        raise
-    return row.id, new, row.status == "received"
+class Storer:
+    """Store arriving messages from one background thread, all that wait in one transaction.
+
+    A message is stored before its sender hears 250, so each SMTP connection has at most one
+    message waiting; while a transaction runs (or waits for the database), the messages of
+    the other connections gather and are stored together in the next.
+    """
+
+    def __init__(self, batch: int = STORE_BATCH) -> None:
+        self.batch = batch
+        self._waiting: list[tuple[inbound.Arrival, Future]] = []
+        self._ready = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="mailin-store", daemon=True)
+        self._thread.start()
+
+    def submit(self, arrival: inbound.Arrival) -> Future:
+        """Queue a message for storing; the future gives ``(row, new)`` once it is stored."""
+        future: Future = Future()
+        with self._ready:
+            if self._stopped:
+                raise RuntimeError("the listener is stopping")
+            self._waiting.append((arrival, future))
+            self._ready.notify()
+        return future
+
+    def stop(self) -> None:
+        """Store what waits, then end the background thread."""
+        with self._ready:
+            self._stopped = True
+            self._ready.notify()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                self._ready.wait_for(lambda: self._waiting or self._stopped)
+                if not self._waiting:
+                    break
+                taken, self._waiting = self._waiting[: self.batch], self._waiting[self.batch :]
+            self._store([arrival for arrival, _ in taken], [future for _, future in taken])
+        if not db.is_closed():
+            db.close()
+
+    def _store(self, arrivals: list[inbound.Arrival], futures: list[Future]) -> None:
+        try:
+            db.connect(reuse_if_open=True)
+            results = inbound.store_many(arrivals)
+        except BaseException as exc:  # not stored: each sender hears 451 and tries again
+            if isinstance(exc, OperationalError | InterfaceError) and not db.is_closed():
+                db.close()  # a broken connection is reopened for the next batch
+            for future in futures:
+                future.set_exception(exc)
+            return
+        for future, result in zip(futures, results, strict=True):
+            future.set_result(result)
 
 
 class InboundHandler:
     """aiosmtpd handler: accept recipients at the reply domain, store each message."""
 
     def __init__(
-        self,
-        reply_domain: str,
-        executor: ThreadPoolExecutor | None = None,
-        enqueuer: Enqueuer | None = None,
+        self, reply_domain: str, storer: Storer | None = None, enqueuer: Enqueuer | None = None
     ) -> None:
         self.reply_domain = reply_domain.lower()
-        self.executor = executor or ThreadPoolExecutor(STORE_THREADS, "mailin-store")
+        self.storer = storer or Storer()
         self.enqueuer = enqueuer or Enqueuer()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
@@ -114,17 +158,20 @@ class InboundHandler:
 
     async def handle_DATA(self, server, session, envelope) -> str:
         raw = envelope.original_content or envelope.content or b""
-        loop = asyncio.get_running_loop()
+        arrival = inbound.Arrival(raw, "smtp", envelope.mail_from or "", list(envelope.rcpt_tos))
         try:
-            message_id, new, waiting = await loop.run_in_executor(
-                self.executor, _store, raw, envelope.mail_from or "", list(envelope.rcpt_tos)
-            )
+            row, new = await asyncio.wrap_future(self.storer.submit(arrival))
         except Exception:  # not stored means not accepted: the sending server will retry
             logger.exception("could not store an inbound message")
             return "451 4.3.0 Could not store the message, try again later"
-        if waiting:
-            self.enqueuer.add(message_id)
-        return f"250 OK stored as {message_id}{'' if new else ' (duplicate)'}"
+        if row.status == "received":
+            self.enqueuer.add(row.id)
+        return f"250 OK stored as {row.id}{'' if new else ' (duplicate)'}"
+
+    def stop(self) -> None:
+        """Store what has arrived, then hand the last ids to the workers."""
+        self.storer.stop()
+        self.enqueuer.stop()
 
 
 class QuickPathSMTP(SMTP):
@@ -177,4 +224,4 @@ def serve_forever(settings: Settings) -> None:
         pass
     finally:
         controller.stop()
-        controller.handler.enqueuer.stop()
+        controller.handler.stop()

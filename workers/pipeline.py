@@ -20,7 +20,7 @@ from models import InboundMessage, OutboundEmail, Person, clock, db
 from workers import inbound_errors as errors
 from workers import outbox, rejections
 from workers import settings as settings_mod
-from workers.appliers import APPLIERS, ReplyContext
+from workers.appliers import APPLIERS, ReplyContext, read_ahead
 from workers.inbound_kinds import apply_calendar, record_bounce
 from workers.inbound_match import emails_by_message_id, match_reply, newest, thread_ids
 from workers.plainsql import update_by_id
@@ -181,7 +181,8 @@ def dmarc_failure(raw: bytes, trusted: tuple[str, ...]) -> str | None:
 
 
 def read_reply(row: InboundMessage, parsed) -> Step:
-    """Match a reply to its person and object and trim it; return the step applying it."""
+    """Match a reply to its person and object, trim it and run the applier's reading ahead;
+    return the step applying it."""
     from workers.trimming import trim_reply
 
     person, object_type, object_id, answered = match_reply(
@@ -192,25 +193,38 @@ def read_reply(row: InboundMessage, parsed) -> Step:
     _set(row, reply_text=reply_text)
     if not reply_text.strip() and not parsed.attachments:
         raise errors.EmptyReplyError("nothing left once quoted text was removed", person=person)
-    return partial(run_applier, row, person, object_type, object_id, parsed, reply_text)
+    func = _applier(object_type, person)
+    ctx = ReplyContext(row, person, object_type, object_id, parsed, reply_text)
+    read_ahead(func, ctx)
+    return partial(_apply, func, ctx)
 
 
 def run_applier(row, person, object_type: str, object_id: int, parsed, reply_text: str) -> str:
     """Run the applier for ``object_type`` and mark the message applied, in one transaction."""
+    func = _applier(object_type, person)
+    ctx = ReplyContext(row, person, object_type, object_id, parsed, reply_text)
+    read_ahead(func, ctx)
+    return _apply(func, ctx)
+
+
+def _applier(object_type: str, person: Person) -> Callable[[ReplyContext], str]:
     func = APPLIERS.get(object_type)
     if func is None:
         raise errors.NoApplierError(f"no applier for {object_type!r} replies", person=person)
-    ctx = ReplyContext(row, person, object_type, object_id, parsed, reply_text)
+    return func
+
+
+def _apply(func: Callable[[ReplyContext], str], ctx: ReplyContext) -> str:
     # The outbox transaction enqueues the applier's emails only once this commits; inside a
     # batch's transaction (handle_many) it is a savepoint and the batch enqueues them.
     with write_lock(), outbox.transaction():
         summary = func(ctx)
         return finish(
-            row,
+            ctx.message,
             "applied",
-            person=person,
-            object_type=object_type,
-            object_id=object_id,
+            person=ctx.person,
+            object_type=ctx.object_type,
+            object_id=ctx.object_id,
             detail=clean(summary or "", MAX_TEXT),
         )
 

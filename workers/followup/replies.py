@@ -142,11 +142,11 @@ def _confirm(ctx: ReplyContext, title: str, recorded, problems, late: bool, abou
     )
 
 
-def apply_progress(ctx: ReplyContext, cycle: Cycle) -> str:
-    """Apply a progress reply: item changes, metric values, barriers and comments."""
+def read_progress(ctx: ReplyContext) -> None:
+    """Read a progress reply ahead of the writes: the cycle, the items' numbers and the words."""
     from workers.grammar import parse_reply
 
-    late = bool(ctx.late) or bool(cycle.reply_deadline and clock.now() > cycle.reply_deadline)
+    cycle = _open_cycle(ctx.object_id)
     mapping = numbered_items(cycle, ctx.person)
     names = [m.name for m in Metric.select().where(Metric.programme == cycle.programme_id)]
     fields = parse_reply(
@@ -156,6 +156,15 @@ def apply_progress(ctx: ReplyContext, cycle: Cycle) -> str:
         open_items=sorted(mapping),
         metric_names=names,
     )
+    ctx.read = (mapping, fields)
+
+
+def apply_progress(ctx: ReplyContext, cycle: Cycle) -> str:
+    """Apply a progress reply: item changes, metric values, barriers and comments."""
+    if ctx.read is None:
+        read_progress(ctx)
+    mapping, fields = ctx.read
+    late = bool(ctx.late) or bool(cycle.reply_deadline and clock.now() > cycle.reply_deadline)
     with outbox.transaction():
         recorded, problems = _item_updates(fields, mapping, ctx, late)
         recorded += _metric_values(fields, cycle, ctx)
@@ -186,30 +195,41 @@ def apply_progress(ctx: ReplyContext, cycle: Cycle) -> str:
     return f"{len(recorded)} recorded, {len(problems)} not understood" + (" (late)" if late else "")
 
 
-@applier("cycle")
+def _open_cycle(cycle_id: int) -> Cycle:
+    cycle = Cycle.get_or_none(Cycle.id == cycle_id)
+    if cycle is None or cycle.status == "cancelled":
+        raise UnknownObjectError(f"cycle {cycle_id} does not exist or was cancelled")
+    return cycle
+
+
+@applier("cycle", read=read_progress)
 def apply_cycle_reply(ctx: ReplyContext) -> str:
     """Apply a stakeholder's answer to an update request, reminder, brief or summary."""
-    cycle = Cycle.get_or_none(Cycle.id == ctx.object_id)
-    if cycle is None or cycle.status == "cancelled":
-        raise UnknownObjectError(f"cycle {ctx.object_id} does not exist or was cancelled")
-    return apply_progress(ctx, cycle)
+    return apply_progress(ctx, _open_cycle(ctx.object_id))
 
 
-@applier("item")
-def apply_item_reply(ctx: ReplyContext) -> str:
-    """Apply an owner's answer to an assignment, reminder or overdue note about one item."""
+def read_item_reply(ctx: ReplyContext) -> None:
+    """Read an answer about one item ahead of the writes: its words, as the grammar does."""
     from workers.grammar import parse_reply
 
-    item = row_by_id(ActionItem, ctx.object_id)
-    if item is None:
-        raise UnknownObjectError(f"action item {ctx.object_id} does not exist")
-    fields = parse_reply(
+    ctx.read = parse_reply(
         ctx.reply_text,
         timezone=ctx.person.timezone,
         today=_today(ctx.person),
         open_items=[1],
         metric_names=[],
     )
+
+
+@applier("item", read=read_item_reply)
+def apply_item_reply(ctx: ReplyContext) -> str:
+    """Apply an owner's answer to an assignment, reminder or overdue note about one item."""
+    item = row_by_id(ActionItem, ctx.object_id)
+    if item is None:
+        raise UnknownObjectError(f"action item {ctx.object_id} does not exist")
+    if ctx.read is None:
+        read_item_reply(ctx)
+    fields = ctx.read
     with outbox.transaction():
         recorded, problems = _item_updates(
             fields, {1: item.id}, ctx, bool(ctx.late), known={item.id: item}
@@ -226,9 +246,7 @@ def apply_item_reply(ctx: ReplyContext) -> str:
 @applier("notes")
 def apply_notes_reply(ctx: ReplyContext) -> str:
     """Apply the facilitator's session notes: decisions, and action items with owner and date."""
-    cycle = Cycle.get_or_none(Cycle.id == ctx.object_id)
-    if cycle is None or cycle.status == "cancelled":
-        raise UnknownObjectError(f"cycle {ctx.object_id} does not exist or was cancelled")
+    cycle = _open_cycle(ctx.object_id)
     outcome = apply_notes(cycle, ctx.reply_text, by=ctx.person, source="email")
     if not outcome.created and not outcome.decisions and outcome.questions:
         raise AmbiguousReplyError(

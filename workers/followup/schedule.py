@@ -53,7 +53,7 @@ def _schedule_reminders(cycle: Cycle, reminder_hours: tuple[int, ...]) -> None:
         if run_at > now:
             put("cycle.reminder", f"{prefix}{hours}", run_at, cycle_id=cycle.id, hours=hours)
             wanted.append(f"{prefix}{hours}")
-    stale = Job.key.startswith(prefix) & (Job.status == "pending") & Job.key.not_in(wanted)
+    stale = jobs.key_starts(prefix) & (Job.status == "pending") & Job.key.not_in(wanted)
     Job.update(status="cancelled").where(stale).execute()
 
 
