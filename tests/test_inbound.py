@@ -167,3 +167,18 @@ def test_a_reply_to_a_sent_email_is_linked_to_it(
     assert OutboundEmail.get_by_id(sent.id).status == "sent"
     [update] = ActionItemUpdate.select()
     assert update.note == "All done, two mentors hired."
+
+
+def test_storing_reads_the_first_message_id_and_subject_unfolded():
+    from workers.inbound import first_fields
+
+    raw = (
+        b"Received: by mx\r\nsubject: Re: the plan,\r\n\tfolded \xc3\xa9t\xc3\xa9\r\n"
+        b"Message-ID: <a@example.org>\r\nMessage-ID: <second@example.org>\r\n"
+        b"\r\nMessage-ID: <in-the-body@example.org>\r\n"
+    )
+    fields = first_fields(raw, ("Message-ID", "Subject", "Date"))
+    assert fields == {"message-id": " <a@example.org>", "subject": " Re: the plan, \tfolded été"}
+    bare_lf = b"Subject: one\nMessage-ID: <lf@x>\n\nbody\n"
+    assert first_fields(bare_lf, ("Message-ID",)) == {"message-id": " <lf@x>"}
+    assert first_fields(b"no header here", ("Subject",)) == {}

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import smtplib
+import socket
 import subprocess
 import sys
 
@@ -155,3 +156,70 @@ def test_it_reads_envelope_paths_as_aiosmtpd_does(path):
     from aiosmtpd.smtp import SMTP
 
     assert mailin_mod.QuickPathSMTP(None)._getaddr(path) == SMTP(None)._getaddr(path)
+
+
+def test_it_reads_the_data_in_any_pieces_and_unstuffs_leading_dots(db, mailin):
+    # Given a message whose lines begin with dots, sent a few bytes at a time
+    body = b"Subject: dots\r\n\r\n..leading dot\r\n...two dots\r\nmiddle . dot\r\n"
+    data = body + b".\r\n"
+    pieces = [data[i : i + 7] for i in range(0, len(data), 7)]
+    envelope = b"HELO client\r\nMAIL FROM:<ada@example.org>\r\nRCPT TO:<" + TO.encode() + b">\r\n"
+
+    with socket.create_connection(("127.0.0.1", mailin.port), timeout=10) as conn:
+        reader = conn.makefile("rb")
+        reader.readline()
+        for line in envelope.splitlines(keepends=True):
+            conn.sendall(line)
+            assert reader.readline().startswith(b"250")
+        conn.sendall(b"DATA\r\n")
+        assert reader.readline().startswith(b"354")
+        for piece in pieces:
+            conn.sendall(piece)
+        reply = reader.readline()
+    # Then it is stored whole, with the stuffed dots taken away
+    assert reply.startswith(b"250"), reply
+    [row] = InboundMessage.select()
+    assert bytes(row.raw) == b"Subject: dots\r\n\r\n.leading dot\r\n..two dots\r\nmiddle . dot\r\n"
+
+
+def test_it_answers_a_command_sent_right_behind_the_data(db, mailin):
+    # Given a client that sends the end of the data and its next commands in one write
+
+    with socket.create_connection(("127.0.0.1", mailin.port), timeout=10) as conn:
+        reader = conn.makefile("rb")
+        reader.readline()
+        conn.sendall(b"HELO c\r\nMAIL FROM:<ada@example.org>\r\nRCPT TO:<" + TO.encode() + b">\r\n")
+        assert [reader.readline()[:3] for _ in range(3)] == [b"250"] * 3
+        conn.sendall(b"DATA\r\n")
+        assert reader.readline().startswith(b"354")
+        conn.sendall(b"Subject: one\r\n\r\nfirst\r\n.\r\nMAIL FROM:<bob@example.org>\r\n")
+        # Then both are answered in turn, and the message was stored
+        assert reader.readline().startswith(b"250 OK stored as")
+        assert reader.readline().startswith(b"250")
+        conn.sendall(b"QUIT\r\n")
+        assert reader.readline().startswith(b"221")
+    [row] = InboundMessage.select()
+    assert bytes(row.raw) == b"Subject: one\r\n\r\nfirst\r\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "stored"),
+    [
+        (b".\r\n", b"250", b""),
+        (b"Subject: long\r\n\r\n" + b"x" * 1200 + b"\r\n.\r\n", b"500", None),
+    ],
+    ids=["empty message", "line over 1000 octets"],
+)
+def test_it_answers_empty_and_overlong_data_as_aiosmtpd_does(db, mailin, data, code, stored):
+
+    with socket.create_connection(("127.0.0.1", mailin.port), timeout=10) as conn:
+        reader = conn.makefile("rb")
+        reader.readline()
+        conn.sendall(b"HELO c\r\nMAIL FROM:<ada@example.org>\r\nRCPT TO:<" + TO.encode() + b">\r\n")
+        assert [reader.readline()[:3] for _ in range(3)] == [b"250"] * 3
+        conn.sendall(b"DATA\r\n")
+        assert reader.readline().startswith(b"354")
+        conn.sendall(data)
+        assert reader.readline()[:3] == code
+    rows = list(InboundMessage.select())
+    assert [bytes(r.raw) for r in rows] == ([] if stored is None else [stored])

@@ -393,7 +393,8 @@ def test_it_hands_back_the_rest_of_a_batch_when_the_database_fails(db, monkeypat
     # When the batch runs, the error reaches the caller (so the broker retries)
     with pytest.raises(OperationalError):
         inbound.process_many(ids)
-    # Then nothing of the batch was kept (one transaction) and all three are free at once
+    # Then nothing of the batch was kept (one transaction: fewer than WRITE_CHUNK messages)
+    # and all three are free at once
     statuses = [InboundMessage.get_by_id(i).status for i in ids]
     assert statuses == ["received", "received", "received"]
     assert ActionItemUpdate.select().count() == 0

@@ -206,17 +206,36 @@ def hand_to_scheduler(email_ids: list[int]) -> None:
 
 @contextmanager
 def transaction() -> Iterator[list[int]]:
-    """Run a domain change and its emails atomically, then enqueue their delivery."""
+    """Run a domain change and its emails atomically, then enqueue their delivery.
+
+    Inside another ``transaction`` it is a savepoint; inside :func:`collecting` alone it is
+    a transaction of its own, and the collecting block enqueues the emails at its end.
+    """
     outer = _pending.get()
-    if outer is not None:  # nested: the outermost transaction enqueues
-        with db.atomic():
+    if outer is not None:
+        with db.atomic() if db.in_transaction() else write_transaction():
             yield outer
+        return
+    with collecting() as pending, write_transaction():
+        yield pending
+
+
+@contextmanager
+def collecting() -> Iterator[list[int]]:
+    """Gather the emails queued inside the block (in any number of transactions); enqueue
+    their delivery once it ends without an error.
+
+    Each row carries a lease meanwhile, so if the block fails after some transactions
+    committed, the scheduler enqueues their emails once it runs out.
+    """
+    outer = _pending.get()
+    if outer is not None:
+        yield outer
         return
     pending: list[int] = []
     token = _pending.set(pending)
     try:
-        with write_transaction():
-            yield pending
+        yield pending
     finally:
         _pending.reset(token)
     enqueue_delivery(pending)
