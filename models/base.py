@@ -6,12 +6,27 @@ import json
 from pathlib import Path
 from typing import Any
 
-from peewee import DatabaseProxy, Model, TextField
-from playhouse.db_url import connect
+from peewee import (
+    DatabaseProxy,
+    Model,
+    PostgresqlDatabase,
+    SqliteDatabase,
+    TextField,
+    _savepoint,
+)
+from playhouse.db_url import connect, register_database
 
 from models import clock
 
-db = DatabaseProxy()
+
+class TandemDatabaseProxy(DatabaseProxy):
+    """The proxy the models use; it takes savepoints from the database it stands for."""
+
+    def savepoint(self):
+        return self.obj.savepoint()
+
+
+db = TandemDatabaseProxy()
 
 #: SQLite settings that let several worker processes share one file safely.
 SQLITE_PRAGMAS = {
@@ -39,6 +54,46 @@ class JSONField(TextField):
 
     def python_value(self, value: str | None) -> Any:
         return None if value is None else json.loads(value)
+
+
+class DepthNamedSavepoints:
+    """Name each savepoint after its depth ("s2") instead of a new random name.
+
+    A savepoint's name is unique only among those open, so names may repeat; repeated SQL
+    text lets SQLite reuse the prepared statement instead of compiling one per savepoint
+    (each random name also pushed a useful statement out of the driver's cache).
+    """
+
+    def savepoint(self):
+        return _DepthSavepoint(self)
+
+
+class _DepthSavepoint(_savepoint):
+    """A savepoint named after how many this thread's connection has open ("s0", "s1"...)."""
+
+    def __init__(self, db) -> None:
+        super().__init__(db, f"s{getattr(db._state, 'savepoints', 0)}")
+
+    def __enter__(self):
+        entered = super().__enter__()
+        self.db._state.savepoints = getattr(self.db._state, "savepoints", 0) + 1
+        return entered
+
+    def __exit__(self, *exc_info):
+        self.db._state.savepoints -= 1
+        return super().__exit__(*exc_info)
+
+
+class TandemSqliteDatabase(DepthNamedSavepoints, SqliteDatabase):
+    """SQLite, as Tandem opens it."""
+
+
+class TandemPostgresqlDatabase(DepthNamedSavepoints, PostgresqlDatabase):
+    """PostgreSQL, as Tandem opens it."""
+
+
+register_database(TandemSqliteDatabase, "sqlite")
+register_database(TandemPostgresqlDatabase, "postgres", "postgresql")
 
 
 def connect_url(url: str):

@@ -225,18 +225,22 @@ def _applier(object_type: str, person: Person) -> Callable[[ReplyContext], str]:
 
 
 def _apply(func: Callable[[ReplyContext], str], ctx: ReplyContext) -> str:
-    # The outbox transaction enqueues the applier's emails only once this commits; inside a
-    # batch's transaction (handle_many) it is a savepoint and the batch enqueues them.
+    if db.in_transaction():  # in a batch (handle_many): the message's savepoint holds it
+        return _applied(ctx, func(ctx))
+    # The outbox transaction enqueues the applier's emails only once this commits.
     with write_lock(), outbox.transaction():
-        summary = func(ctx)
-        return finish(
-            ctx.message,
-            "applied",
-            person=ctx.person,
-            object_type=ctx.object_type,
-            object_id=ctx.object_id,
-            detail=clean(summary or "", MAX_TEXT),
-        )
+        return _applied(ctx, func(ctx))
+
+
+def _applied(ctx: ReplyContext, summary: str) -> str:
+    return finish(
+        ctx.message,
+        "applied",
+        person=ctx.person,
+        object_type=ctx.object_type,
+        object_id=ctx.object_id,
+        detail=clean(summary or "", MAX_TEXT),
+    )
 
 
 def finish(row: InboundMessage, status: str, **fields) -> str:
