@@ -182,3 +182,21 @@ def test_storing_reads_the_first_message_id_and_subject_unfolded():
     bare_lf = b"Subject: one\nMessage-ID: <lf@x>\n\nbody\n"
     assert first_fields(bare_lf, ("Message-ID",)) == {"message-id": " <lf@x>"}
     assert first_fields(b"no header here", ("Subject",)) == {}
+
+
+def test_storing_together_keeps_each_message_once(db):
+    from workers.inbound import Arrival, store_many
+
+    # Given a stored message, then a batch repeating it, repeating itself and a Message-ID
+    first = mf.reply("ada@example.org", "reply+x@tandem.test", "one")
+    [(stored, new)] = store_many([Arrival(first, "smtp")])
+    assert new
+    second = mf.reply("bob@example.org", "reply+x@tandem.test", "two")
+    same_id = second.replace(b"two", b"two, resent with other bytes")
+    assert same_id != second
+    results = store_many([Arrival(r, "imap") for r in (first, second, second, same_id)])
+    # Then only the new message is new, and each repeat points at the row first stored
+    assert [new for _, new in results] == [False, True, False, False]
+    ids = [row.id for row, _ in results]
+    assert ids[0] == stored.id and ids[1] == ids[2] == ids[3] != stored.id
+    assert InboundMessage.select().count() == 2

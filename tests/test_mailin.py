@@ -223,3 +223,31 @@ def test_it_answers_empty_and_overlong_data_as_aiosmtpd_does(db, mailin, data, c
         assert reader.readline()[:3] == code
     rows = list(InboundMessage.select())
     assert [bytes(r.raw) for r in rows] == ([] if stored is None else [stored])
+
+
+def test_a_message_that_cannot_be_stored_fails_alone_in_its_batch(db, monkeypatch):
+    # Given a store that breaks on one message, and three messages arriving together
+    poison = mf.reply("eve@example.org", TO, "breaks the store")
+    real = inbound.store_many
+
+    def store_many(arrivals):
+        if any(a.raw == poison for a in arrivals):
+            raise ValueError("cannot store this one")
+        return real(arrivals)
+
+    monkeypatch.setattr(inbound, "store_many", store_many)
+    storer = mailin_mod.Storer()
+    raws = [mf.reply("ada@example.org", TO, "one"), poison, mf.reply("bob@example.org", TO, "two")]
+    with storer._ready:  # hold the storer back so that the three wait as one batch
+        futures = [storer.submit(inbound.Arrival(raw, "smtp")) for raw in raws]
+    # When they are stored
+    outcomes = []
+    for future in futures:
+        try:
+            outcomes.append(future.result(timeout=10)[1])
+        except ValueError:
+            outcomes.append("refused")
+    storer.stop()
+    # Then only the one that breaks the store is refused (its sender hears 451)
+    assert outcomes == [True, "refused", True]
+    assert sorted(bytes(r.raw) for r in InboundMessage.select()) == sorted([raws[0], raws[2]])

@@ -127,16 +127,28 @@ class Storer:
 
     def _store(self, arrivals: list[inbound.Arrival], futures: list[Future]) -> None:
         try:
-            db.connect(reuse_if_open=True)
-            results = inbound.store_many(arrivals)
-        except BaseException as exc:  # not stored: each sender hears 451 and tries again
-            if isinstance(exc, OperationalError | InterfaceError) and not db.is_closed():
-                db.close()  # a broken connection is reopened for the next batch
-            for future in futures:
-                future.set_exception(exc)
+            results = _store_now(arrivals)
+        except Exception as exc:
+            if len(arrivals) == 1:  # not stored: its sender hears 451 and tries again
+                futures[0].set_exception(exc)
+                return
+            # One message may be what fails: store each alone, so only that one is refused.
+            for arrival, future in zip(arrivals, futures, strict=True):
+                self._store([arrival], [future])
             return
         for future, result in zip(futures, results, strict=True):
             future.set_result(result)
+
+
+def _store_now(arrivals: list[inbound.Arrival]) -> list[tuple]:
+    """Store on this thread's connection, dropping it when it broke (the next one reopens)."""
+    try:
+        db.connect(reuse_if_open=True)
+        return inbound.store_many(arrivals)
+    except (OperationalError, InterfaceError):
+        if not db.is_closed():
+            db.close()
+        raise
 
 
 class InboundHandler:
