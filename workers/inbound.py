@@ -144,9 +144,12 @@ def store_many(arrivals: list[Arrival]) -> list[tuple[InboundMessage, bool]]:
                 for values in new.values():
                     known[("sha256", values["sha256"])].id = insert_row(InboundMessage, values)
         except IntegrityError:  # stored meanwhile by another way in: look each one up again
-            if len(arrivals) == 1:
-                return [(_stored_row(fields[0]), False)]
-            return [store_many([arrival])[0] for arrival in arrivals]
+            if len(arrivals) > 1:
+                return [store_many([arrival])[0] for arrival in arrivals]
+            found = _stored_row(fields[0])
+            if found is None:  # not a duplicate after all: the caller hears the error
+                raise
+            return [(found, False)]
     for index, values in new.items():
         results[index] = (known[("sha256", values["sha256"])], True)
     # A repeat of a message new in this list points at that message's row, stored now.

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from email.parser import BytesHeaderParser
 from email.utils import parseaddr
-from functools import partial
+from functools import lru_cache, partial
 
 from peewee import InterfaceError, OperationalError
 
@@ -50,7 +50,7 @@ def handle(row: InboundMessage) -> str:
 
 
 def handle_many(rows: list[InboundMessage], give_back_at=None) -> dict[int, str]:
-    """Read each claimed message, then apply them all in one transaction; return id -> status.
+    """Read each claimed message, then apply them in a few transactions; return id -> status.
 
     1. read: parse the bytes (unreadable -> quarantine); guards: no loop, no DMARC failure
        from a trusted server; classify: auto-replies and bounces are recorded, others need a
@@ -150,7 +150,7 @@ def read(row: InboundMessage):
 def check_guards(row: InboundMessage, parsed) -> None:
     """Refuse messages from Tandem itself, or failing DMARC at a trusted server."""
     settings = settings_mod.get()
-    own = parseaddr(settings.mail_from)[1].lower()
+    own = own_address(settings.mail_from)
     if row.sender == own:
         raise errors.EmailLoopError(f"sent from Tandem's own address {own}")
     message_id = (parsed.message_id or "").strip()
@@ -162,6 +162,12 @@ def check_guards(row: InboundMessage, parsed) -> None:
     server = dmarc_failure(bytes(row.raw), settings.trusted_authserv_ids)
     if server:
         raise errors.DmarcFailError(f"{server} reports dmarc=fail for {row.sender}")
+
+
+@lru_cache(maxsize=8)
+def own_address(mail_from: str) -> str:
+    """Return the bare, lower-case address of MAIL_FROM."""
+    return parseaddr(mail_from)[1].lower()
 
 
 def thread_emails(row: InboundMessage, parsed) -> dict[str, OutboundEmail]:
