@@ -119,3 +119,37 @@ def test_it_schedules_a_known_key_inside_a_transaction_without_breaking_it(db):
         ("k:1", {"n": 1}),
         ("k:2", {"n": 3}),
     ]
+
+
+def test_it_cancels_the_pending_jobs_of_one_key_prefix(db):
+    # Given pending jobs of two items whose ids share digits, a done one, and odd characters
+    when = clock.now() + dt.timedelta(days=1)
+    keys = [
+        "item:1:reminder:3:2027-01-15",
+        "item:1:overdue:2027-01-15",
+        "item:1:reminder:3:2027-02-01",
+        "item:10:reminder:3:2027-01-15",
+        "item:1_x:reminder",
+        "cycle:1:brief",
+    ]
+    for key in keys:
+        jobs.schedule("item.reminder", key, when)
+    jobs.schedule("item.reminder", "item:1:old", when)
+    Job.update(status="done").where(Job.key == "item:1:old").execute()
+    # When those of item 1 are cancelled but for the ones ending in its new due date
+    cancelled = jobs.cancel("item:1:", keep_suffix=":2027-02-01")
+    # Then only item 1's other pending jobs are cancelled
+    statuses = {job.key: job.status for job in Job.select()}
+    assert cancelled == 2
+    assert statuses == {
+        "item:1:reminder:3:2027-01-15": "cancelled",
+        "item:1:overdue:2027-01-15": "cancelled",
+        "item:1:reminder:3:2027-02-01": "pending",
+        "item:10:reminder:3:2027-01-15": "pending",
+        "item:1_x:reminder": "pending",
+        "cycle:1:brief": "pending",
+        "item:1:old": "done",
+    }
+    # And without a suffix to keep, every pending job of the prefix goes
+    assert jobs.cancel("item:1:") == 1
+    assert jobs.cancel("item:1_") == 1  # an underscore in a prefix is no wildcard

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from email.utils import getaddresses
-
 from models import InboundMessage, OutboundEmail, Person
 from workers import inbound_errors as errors
 from workers import settings as settings_mod
@@ -35,8 +33,8 @@ def match_reply(
 
     ``answered`` is the email the thread headers name, when the caller looked it up already.
     """
-    addresses = envelope_addresses([*(parsed.to or []), *(parsed.cc or [])])
-    addresses += [a for a in row.rcpt_to.split(",") if a]
+    addresses = [*(parsed.to or []), *(parsed.cc or []), *row.rcpt_to.split(",")]
+    addresses = [a for a in addresses if "@" in a]
     token = read_token(addresses, row.sender)
     if answered is _LOOK_UP:
         answered = answered_email(parsed)
@@ -137,13 +135,3 @@ def latest_email(person: Person, object_type: str, object_id: int) -> OutboundEm
         .order_by(OutboundEmail.id.desc())
         .first()
     )
-
-
-def envelope_addresses(values) -> list[str]:
-    """Return bare addresses from header values, address tuples or plain addresses."""
-    out: list[str] = []
-    for value in values or []:
-        if isinstance(value, tuple | list):
-            value = value[-1] if value else ""
-        out += [addr for _, addr in getaddresses([str(value)]) if "@" in addr]
-    return out

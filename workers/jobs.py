@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from functools import lru_cache
 
 import dramatiq
 from peewee import SqliteDatabase
@@ -72,13 +73,35 @@ def key_starts(prefix: str):
     return Job.key.startswith(prefix)
 
 
-def cancel(key_prefix: str) -> int:
-    """Cancel pending jobs whose key starts with ``key_prefix``."""
-    return (
-        Job.update(status="cancelled")
-        .where(key_starts(key_prefix) & (Job.status == "pending"))
-        .execute()
+def cancel(key_prefix: str, keep_suffix: str = "") -> int:
+    """Cancel pending jobs whose key starts with ``key_prefix``, but not those whose key ends
+    with ``keep_suffix`` (when given); return how many were cancelled.
+
+    Item reminders are rescheduled on most changes a reply makes, so the statement is written
+    once per database and shape (the same conditions :func:`key_starts` writes).
+    """
+    sqlite = isinstance(db.obj, SqliteDatabase) and bool(key_prefix)
+    params = ["cancelled", "pending"]
+    if sqlite:
+        params += [key_prefix, key_prefix[:-1] + chr(ord(key_prefix[-1]) + 1)]
+    else:
+        params.append(_like_escaped(key_prefix) + "%")
+    if keep_suffix:
+        params.append("%" + _like_escaped(keep_suffix))
+    return db.execute_sql(_cancel_sql(sqlite, bool(keep_suffix), db.obj.param), params).rowcount
+
+
+@lru_cache(maxsize=8)
+def _cancel_sql(sqlite: bool, keep: bool, mark: str) -> str:
+    match = f'"key" >= {mark} AND "key" < {mark}' if sqlite else f"\"key\" LIKE {mark} ESCAPE '\\'"
+    sql = (
+        f'UPDATE "{Job._meta.table_name}" SET "status" = {mark} WHERE "status" = {mark} AND {match}'
     )
+    return sql + (f" AND \"key\" NOT LIKE {mark} ESCAPE '\\'" if keep else "")
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def claim(job_id: int) -> Job | None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from models import ActionItem, ActionItemUpdate, Job, Person, Programme, clock
-from workers import outbox
+from models import ActionItem, ActionItemUpdate, Person, Programme, clock
+from workers import jobs, outbox
 from workers import settings as settings_mod
 from workers.followup.common import coordinators, item_ctx
 from workers.followup.schedule import put
-from workers.jobs import key_starts
 from workers.plainsql import insert_row, update_by_id
 
 #: Local hour (in the owner's zone) at which item reminders go out.
@@ -36,10 +35,7 @@ def schedule_item(item: ActionItem, owner: Person | None = None) -> None:
     due = item.due_date.isoformat() if item.due_date else ""
     active = item.due_date is not None and item.status in OPEN_STATUSES and item.owner_id
     # Jobs for an earlier due date (or for an item no longer open) must not fire.
-    stale = key_starts(f"item:{item.id}:") & (Job.status == "pending")
-    if active:
-        stale &= ~Job.key.endswith(f":{due}")
-    Job.update(status="cancelled").where(stale).execute()
+    jobs.cancel(f"item:{item.id}:", keep_suffix=f":{due}" if active else "")
     if not active:
         return
     zone = (owner if owner is not None and owner.id == item.owner_id else item.owner).timezone
