@@ -26,13 +26,10 @@ LEASE = dt.timedelta(minutes=5)
 MAX_BATCH = 100
 
 #: Columns a claim loads for the pipeline (all but the parsed cache and the bookkeeping).
-CLAIMED_COLUMNS = tuple(
-    getattr(InboundMessage, name)
-    for name in (
-        "id", "raw", "message_id", "channel", "mail_from", "rcpt_to", "sender", "subject",
-        "status", "kind", "reason", "detail", "reply_text", "person", "object_type",
-        "object_id", "in_reply_to", "attempts",
-    )
+CLAIMED_COLUMNS = (
+    "id", "raw", "message_id", "channel", "mail_from", "rcpt_to", "sender", "subject",
+    "status", "kind", "reason", "detail", "reply_text", "person", "object_type",
+    "object_id", "in_reply_to", "attempts",
 )  # fmt: skip
 
 
@@ -237,7 +234,8 @@ def claim_many(message_ids: list[int]) -> list[InboundMessage]:
     """Take the given stored messages that are free, in one statement; return them loaded.
 
     A message is free when it was received and not yet claimed, or its claim's lease ran
-    out. The rows come back with the columns the pipeline reads (RETURNING), in id order.
+    out. The rows come back with the columns the pipeline reads, in id order: they are read
+    once the claim has committed, so the write lock is not held while the raw bytes load.
     """
     if not message_ids:
         return []
@@ -250,10 +248,11 @@ def claim_many(message_ids: list[int]) -> list[InboundMessage]:
             status="processing", lease_until=now + LEASE, attempts=InboundMessage.attempts + 1
         )
         .where(InboundMessage.id.in_(sorted(set(message_ids))) & free)
-        .returning(*CLAIMED_COLUMNS)
+        .returning(InboundMessage.id)
     )
     with write_lock():
-        rows = list(query.execute())
+        claimed = [row_id for (row_id,) in query.tuples().execute()]
+    rows = rows_where(InboundMessage, CLAIMED_COLUMNS, "id", claimed) if claimed else []
     return sorted(rows, key=lambda row: row.id)
 
 

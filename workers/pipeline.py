@@ -62,11 +62,17 @@ def handle_many(rows: list[InboundMessage], give_back_at=None) -> dict[int, str]
     Any ``InboundError`` quarantines the message and may answer the sender. Reading stops at
     ``give_back_at`` (the messages not read are left out of the result, for the caller).
     """
-    steps: list[tuple[InboundMessage, Step]] = []
+    parsed: list[tuple[InboundMessage, object, Step | None]] = []
     for row in rows:
         if give_back_at is not None and clock.now() >= give_back_at:
             break
-        steps.append((row, _read_safely(row)))
+        parsed.append((row, *_safely(row, read, row)))
+    load_thread_emails([(row, message) for row, message, failed in parsed if failed is None])
+    steps: list[tuple[InboundMessage, Step]] = []
+    for row, message, failed in parsed:
+        if failed is None:
+            step, failed = _safely(row, _read_step, row, message)
+        steps.append((row, failed or step))
     if not steps:
         return {}
     statuses: dict[int, str] = {}
@@ -78,16 +84,19 @@ def handle_many(rows: list[InboundMessage], give_back_at=None) -> dict[int, str]
     return statuses
 
 
-def _read_safely(row: InboundMessage) -> Step:
+def _safely(row: InboundMessage, func: Callable, *args) -> tuple[object, Step | None]:
+    """Run one part of reading ``row``; return (its result, None), or (None, the step that
+    quarantines the message) when it fails."""
     try:
-        return _read_step(row)
+        return func(*args), None
     except (OperationalError, InterfaceError):
         raise  # the database is away: leave the row for a retry
     except errors.InboundError as exc:
-        return partial(quarantine, row, exc)
+        return None, partial(quarantine, row, exc)
     except Exception as exc:  # never let one message stop the pipeline
         logger.exception("unexpected failure reading inbound message %s", row.id)
-        return partial(quarantine, row, errors.ProcessingError(f"{type(exc).__name__}: {exc}"))
+        error = errors.ProcessingError(f"{type(exc).__name__}: {exc}")
+        return None, partial(quarantine, row, error)
 
 
 def _write_safely(row: InboundMessage, step: Step) -> str:
@@ -103,11 +112,10 @@ def _write_safely(row: InboundMessage, step: Step) -> str:
         return quarantine(row, errors.ProcessingError(f"{type(exc).__name__}: {exc}"))
 
 
-def _read_step(row: InboundMessage) -> Step:
-    """Read a message (no writes); return the step that records or applies it."""
+def _read_step(row: InboundMessage, parsed) -> Step:
+    """Check and classify a parsed message (no writes); return the step that applies it."""
     from workers.classify import classify
 
-    parsed = read(row)
     check_guards(row, parsed)
     kind = classify(parsed, rcpts=[r for r in row.rcpt_to.split(",") if r])
     if kind.kind == "auto_reply":
@@ -177,10 +185,22 @@ def thread_emails(row: InboundMessage, parsed) -> dict[str, OutboundEmail]:
     """
     known = getattr(row, "_thread_emails", None)
     if known is None:
-        own = (parsed.message_id or "").strip()
-        known = emails_by_message_id([own, *thread_ids(parsed)] if own else thread_ids(parsed))
-        row._thread_emails = known
+        load_thread_emails([(row, parsed)])
+        known = row._thread_emails
     return known
+
+
+def load_thread_emails(messages: list[tuple[InboundMessage, object]]) -> None:
+    """Look up the thread emails of several parsed messages in one query (see above)."""
+    wanted = {row.id: _thread_ids(parsed) for row, parsed in messages}
+    found = emails_by_message_id([m for ids in wanted.values() for m in ids])
+    for row, _ in messages:
+        row._thread_emails = {m: found[m] for m in wanted[row.id] if m in found}
+
+
+def _thread_ids(parsed) -> list[str]:
+    own = (parsed.message_id or "").strip()
+    return [own, *thread_ids(parsed)] if own else thread_ids(parsed)
 
 
 def dmarc_failure(raw: bytes, trusted: tuple[str, ...]) -> str | None:
