@@ -182,16 +182,21 @@ def test_it_reads_the_data_in_any_pieces_and_unstuffs_leading_dots(db, mailin):
     assert bytes(row.raw) == b"Subject: dots\r\n\r\n.leading dot\r\n..two dots\r\nmiddle . dot\r\n"
 
 
+def _start_data(conn: socket.socket):
+    """Greet, give the envelope in one write and send DATA; return the reply reader."""
+    reader = conn.makefile("rb")
+    reader.readline()
+    conn.sendall(b"HELO c\r\nMAIL FROM:<ada@example.org>\r\nRCPT TO:<" + TO.encode() + b">\r\n")
+    assert [reader.readline()[:3] for _ in range(3)] == [b"250"] * 3
+    conn.sendall(b"DATA\r\n")
+    assert reader.readline().startswith(b"354")
+    return reader
+
+
 def test_it_answers_a_command_sent_right_behind_the_data(db, mailin):
     # Given a client that sends the end of the data and its next commands in one write
-
     with socket.create_connection(("127.0.0.1", mailin.port), timeout=10) as conn:
-        reader = conn.makefile("rb")
-        reader.readline()
-        conn.sendall(b"HELO c\r\nMAIL FROM:<ada@example.org>\r\nRCPT TO:<" + TO.encode() + b">\r\n")
-        assert [reader.readline()[:3] for _ in range(3)] == [b"250"] * 3
-        conn.sendall(b"DATA\r\n")
-        assert reader.readline().startswith(b"354")
+        reader = _start_data(conn)
         conn.sendall(b"Subject: one\r\n\r\nfirst\r\n.\r\nMAIL FROM:<bob@example.org>\r\n")
         # Then both are answered in turn, and the message was stored
         assert reader.readline().startswith(b"250 OK stored as")
@@ -211,14 +216,8 @@ def test_it_answers_a_command_sent_right_behind_the_data(db, mailin):
     ids=["empty message", "line over 1000 octets"],
 )
 def test_it_answers_empty_and_overlong_data_as_aiosmtpd_does(db, mailin, data, code, stored):
-
     with socket.create_connection(("127.0.0.1", mailin.port), timeout=10) as conn:
-        reader = conn.makefile("rb")
-        reader.readline()
-        conn.sendall(b"HELO c\r\nMAIL FROM:<ada@example.org>\r\nRCPT TO:<" + TO.encode() + b">\r\n")
-        assert [reader.readline()[:3] for _ in range(3)] == [b"250"] * 3
-        conn.sendall(b"DATA\r\n")
-        assert reader.readline().startswith(b"354")
+        reader = _start_data(conn)
         conn.sendall(data)
         assert reader.readline()[:3] == code
     rows = list(InboundMessage.select())
