@@ -443,3 +443,15 @@ def test_a_failing_message_leaves_the_rest_of_its_batch_applied(db, monkeypatch,
     assert InboundMessage.get_by_id(ids[1]).reason == "ProcessingError"
     kept = {u.inbound for u in ActionItemUpdate.select()}
     assert kept == {ids[0], ids[2]}
+
+
+def test_a_message_id_no_database_can_hold_leaves_the_batch_working(db, monkeypatch):
+    # Given two stored replies, one naming a Message-ID with a NUL and a non-ASCII letter
+    monkeypatch.setitem(APPLIERS, "item", mf.record_update)
+    ids = _stored_replies(2)
+    odd = InboundMessage.get_by_id(ids[0])
+    header = b"\r\nIn-Reply-To: <a\x00\xc4b@example.org>\r\n\r\n"
+    raw = bytes(odd.raw).replace(b"\r\n\r\n", header, 1)
+    InboundMessage.update(raw=raw).where(InboundMessage.id == odd.id).execute()
+    # When the batch runs, then both are applied (the odd id cannot be one of Tandem's)
+    assert inbound.process_many(ids) == {ids[0]: "applied", ids[1]: "applied"}

@@ -122,24 +122,24 @@ def store_many(arrivals: list[Arrival]) -> list[tuple[InboundMessage, bool]]:
     """
     fields = [_fields(arrival) for arrival in arrivals]
     known = _stored([f["sha256"] for f in fields], [f["message_id"] for f in fields])
-    results: list[tuple[InboundMessage, bool] | None] = []
-    new: dict[int, dict] = {}
-    for index, values in enumerate(fields):
+    results: list[tuple[InboundMessage, bool]] = []
+    new: list[InboundMessage] = []
+    for values in fields:
         found = _match(known, values)
-        if found is not None:
+        if found is not None:  # stored before, or new earlier in this list (its id comes below)
             results.append((found, False))
             continue
-        results.append(None)
-        new[index] = values
         row = InboundMessage(status="received", **values)
         known[("sha256", values["sha256"])] = row
         if values["message_id"]:
             known[("message_id", values["message_id"])] = row
+        results.append((row, True))
+        new.append(row)
     if new:
         try:
             with write_lock(), db.atomic():
-                for values in new.values():
-                    known[("sha256", values["sha256"])].id = insert_row(InboundMessage, values)
+                for row in new:
+                    row.id = insert_row(InboundMessage, dict(row.__data__))
         except IntegrityError:  # stored meanwhile by another way in: look each one up again
             if len(arrivals) > 1:
                 return [store_many([arrival])[0] for arrival in arrivals]
@@ -147,11 +147,7 @@ def store_many(arrivals: list[Arrival]) -> list[tuple[InboundMessage, bool]]:
             if found is None:  # not a duplicate after all: the caller hears the error
                 raise
             return [(found, False)]
-    for index, values in new.items():
-        results[index] = (known[("sha256", values["sha256"])], True)
-    # A repeat of a message new in this list points at that message's row, stored now.
-    return [result if result is not None else (_match(known, fields[i]), False)
-            for i, result in enumerate(results)]  # fmt: skip
+    return results
 
 
 def _fields(arrival: Arrival) -> dict:

@@ -105,7 +105,8 @@ def thread_ids(parsed) -> list[str]:
 
 def emails_by_message_id(message_ids: list[str]) -> dict[str, OutboundEmail]:
     """Return Tandem's emails with these Message-IDs (matching columns only), by Message-ID."""
-    wanted = sorted({m for m in message_ids if m})
+    # Tandem writes plain ASCII ids: others cannot be its own (and a NUL is no SQL text).
+    wanted = sorted({m for m in message_ids if m and m.isascii() and m.isprintable()})
     if not wanted:
         return {}
     rows = rows_where(OutboundEmail, EMAIL_COLUMNS, "message_id", wanted)

@@ -67,7 +67,12 @@ def handle_many(rows: list[InboundMessage], give_back_at=None) -> dict[int, str]
         if give_back_at is not None and clock.now() >= give_back_at:
             break
         parsed.append((row, *_safely(row, read, row)))
-    load_thread_emails([(row, message) for row, message, failed in parsed if failed is None])
+    try:
+        load_thread_emails([(row, message) for row, message, failed in parsed if not failed])
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:  # each message then looks its own up, and only a failing one is kept
+        logger.exception("could not look up the thread emails of a batch")
     steps: list[tuple[InboundMessage, Step]] = []
     for row, message, failed in parsed:
         if failed is None:
