@@ -96,6 +96,21 @@ def test_it_survives_mutated_real_looking_messages(seeds):
     check()
 
 
+def test_a_batch_of_mutated_messages_ends_final_together(seeds):
+    # Stored together and processed in one batch, as the listener and the workers do
+    @PROPERTY
+    @given(raws=st.lists(mutated(seeds), min_size=2, max_size=6))
+    def check(raws: list[bytes]) -> None:
+        InboundMessage.delete().execute()  # each example stores its batch anew
+        arrivals = [inbound.Arrival(raw, "smtp", "", ["reply+x@tandem.test"]) for raw in raws]
+        ids = sorted({row.id for row, _ in inbound.store_many(arrivals)})
+        inbound.process_many(ids)
+        rows = InboundMessage.select().where(InboundMessage.id.in_(ids))
+        assert {row.status for row in rows} <= FINAL, [(r.status, r.reason) for r in rows]
+
+    check()
+
+
 @PROPERTY
 @given(raw=st.binary(max_size=3000))
 def test_it_survives_random_bytes(db, raw):
