@@ -10,6 +10,7 @@ from models import (
     ALL_MODELS,
     ActionItem,
     Cycle,
+    Job,
     Membership,
     Metric,
     Person,
@@ -40,6 +41,10 @@ def test_it_loads_a_followup_programme_ready_for_a_cycle(db):
     assert (metric.baseline, metric.target, metric.direction) == (14, 8, "down")
     items = list(ActionItem.open_for(programme))
     assert len(items) == 4 and all(i.owner and i.due_date > clock.now().date() for i in items)
+    # each item's reminders and overdue note are scheduled, as for an item assigned by email
+    for item in items:
+        keys = {j.key for j in Job.select().where(Job.key.startswith(f"item:{item.id}:"))}
+        assert f"item:{item.id}:overdue:{item.due_date.isoformat()}" in keys
     cycle = Cycle.get(Cycle.programme == programme)
     assert cycle.status == "draft"
     session = Session.get(Session.cycle == cycle)

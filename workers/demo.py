@@ -25,6 +25,7 @@ from models import (
     db,
 )
 from workers import settings as settings_mod
+from workers.followup.items import schedule_item
 
 #: The follow-up programme whose presence means the demo data is loaded.
 FOLLOWUP_NAME = "Prefect Leadership 2026-27"
@@ -199,12 +200,13 @@ def _load_cycle(programme: Programme, people: dict[str, Person]) -> None:
     for _, email, _, department in STAKEHOLDERS:
         Participant.create(cycle=cycle, person=people[email], department=department)
     for title, owner, days in ACTION_ITEMS:
-        ActionItem.create(
+        item = ActionItem.create(
             programme=programme,
             title=title,
             owner=people[owner],
             due_date=today + dt.timedelta(days=days),
         )
+        schedule_item(item, people[owner])  # its reminders and overdue note, as if assigned
 
 
 def _load_mentoring(coordinator: Person) -> None:
