@@ -4,8 +4,9 @@ Run: ``make bench`` or ``.venv/bin/python bench/bench_inbound.py --n 10000`` (de
 
 1. The floor: the N generated messages parsed and trimmed in this one process, no queue or DB.
 2. End to end: the same N messages sent over SMTP to ``flask --app web mailin`` (a subprocess)
-   and processed by ``dramatiq workers -p 2`` on a private Redis and a SQLite file (or
-   ``--database-url``), timed from the first message sent until all N reached a final status.
+   and processed by ``dramatiq workers -p 2`` (at the Procfile's lower CPU priority) on a
+   private Redis and a SQLite file (or ``--database-url``), timed from the first message sent
+   until all N reached a final status.
 Replies come from several clients (plain text, Gmail, Outlook HTML), with calendar answers,
 bounces and auto-replies mixed in. Prints both rates and their ratio.
 """
@@ -29,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from tqdm import tqdm  # noqa: E402
 
 from bench.inbound_corpus import Target, generate  # noqa: E402
+from bench.support import WORKER_NICE  # noqa: E402
 from tests.services import RedisServer, free_port, wait_for_port  # noqa: E402
 
 #: Statuses a message ends in.
@@ -173,7 +175,8 @@ def end_to_end(messages: list, warm: list, args: argparse.Namespace, env: dict) 
     listener = start([sys.executable, "-m", "flask", "--app", "web", "mailin"], env)
     # Only the inbound queue: the confirmations appliers write stay in the outbox, for the
     # delivery workers to send (bench_delivery.py measures those).
-    command = [sys.executable, "-m", "dramatiq", "workers", "-p", str(args.processes)]
+    command = [*WORKER_NICE, sys.executable, "-m", "dramatiq", "workers"]
+    command += ["-p", str(args.processes)]
     command += ["-t", str(args.threads), "-Q", "inbound"]
     workers = start(command, env)
     try:

@@ -43,9 +43,13 @@ class CountingSink:
             bar.update(target - bar.n)
 
 
+#: The workers' command prefix, as the Procfile runs them: below the listener's CPU priority.
+WORKER_NICE = ["nice", "-n", "10"]
+
+
 def start_workers(env: dict, processes: int, threads: int) -> subprocess.Popen:
     """Start ``dramatiq workers`` with ``env``, logging to a temporary file it prints."""
-    command = [sys.executable, "-m", "dramatiq", "workers", "-p", str(processes)]
+    command = [*WORKER_NICE, sys.executable, "-m", "dramatiq", "workers", "-p", str(processes)]
     command += ["-t", str(threads)]
     log = open(Path(tempfile.mkdtemp(prefix="tandem-bench-")) / "workers.log", "ab")  # noqa: SIM115
     print(f"worker log: {log.name}")

@@ -153,6 +153,21 @@ def assert_all_stopped(output: str, ports: dict[str, str]) -> None:
     assert not any(port_open(int(port)) for port in ports.values())
 
 
+def group_niceness(pgid: int) -> set[int]:
+    """Return the niceness of the Python processes in a process group (Linux /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone meanwhile
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        if int(fields[2]) == pgid and name.startswith(("python", "flask", "dramatiq")):
+            found.add(int(fields[16]))
+    return found
+
+
 def test_it_runs_every_process_and_stops_them_all_on_ctrl_c(tmp_path):
     # Given free ports, a fresh SQLite file and no Redis at REDIS_URL
     ports, env = runner_environment(tmp_path)
@@ -168,6 +183,11 @@ def test_it_runs_every_process_and_stops_them_all_on_ctrl_c(tmp_path):
         for name in ("MAILIN_PORT", "DEV_SMTP_PORT"):
             wait_for_port(int(ports[name]), timeout=30)
         wait_for_line(log, r"worker +\| .*ready for action")
+        # ... with the workers below the web page's and the listener's CPU priority
+        log.seek(0)
+        started = dict(re.findall(r"(\w+) started \(pid=(\d+)\)", log.read()))
+        niceness = {name: group_niceness(int(pid)) for name, pid in started.items()}
+        assert niceness["worker"] == {10} and niceness["mailin"] == niceness["web"] == {0}
 
         # ... and is interrupted like Ctrl-C does
         proc.send_signal(signal.SIGINT)
