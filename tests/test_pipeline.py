@@ -310,6 +310,26 @@ def test_it_updates_the_rsvp_from_a_calendar_reply(db):
     assert (rsvp.partstat, rsvp.sequence) == ("DECLINED", 1)
 
 
+def test_a_first_answer_recorded_meanwhile_by_another_worker_is_updated(db, monkeypatch):
+    # Given an RSVP that another worker wrote after this one looked and found none
+    from workers import inbound_kinds
+
+    ada = mf.make_person()
+    session = _session()
+    Rsvp.create(session=session, person=ada, partstat="TENTATIVE")
+    looked = inbound_kinds.first_where
+
+    def found_none_for_rsvps(model, *args, **kwargs):
+        return None if model is Rsvp and args == (None,) else looked(model, *args, **kwargs)
+
+    monkeypatch.setattr(inbound_kinds, "first_where", found_none_for_rsvps)
+    # When the calendar reply is applied
+    row = run(mf.calendar_reply("ada@example.org", session.uid, partstat="ACCEPTED", sequence=1))
+    # Then the one RSVP row holds the answer
+    assert row.status == "applied", row.detail
+    assert [(r.partstat, r.sequence) for r in Rsvp.select()] == [("ACCEPTED", 1)]
+
+
 def test_it_refuses_a_calendar_reply_sent_for_someone_else(db):
     ada = mf.make_person()
     mf.make_person("bob@example.org", "Bob")

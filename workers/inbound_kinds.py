@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from models import AuditEvent, InboundMessage, OutboundEmail, Person, Rsvp, Session, clock
+from peewee import IntegrityError
+
+from models import AuditEvent, InboundMessage, OutboundEmail, Person, Rsvp, Session, clock, db
 from models.cycle import PARTSTATS
 from workers import inbound_errors as errors
 from workers import settings as settings_mod
+from workers.plainsql import first_where, insert_row, update_by_id
 from workers.tokens import parse_bounce_address
 
 #: Soft bounces (4.x.x) an address may collect before it is treated as hard-bounced.
@@ -76,15 +79,17 @@ def _mark_person(person_id: int, hard: bool) -> str:
 
 def apply_calendar(row: InboundMessage, parsed, cal) -> tuple[Person, str]:
     """Update the attendee's RSVP from a calendar REPLY or COUNTER; return person and summary."""
-    session = Session.get_or_none(Session.uid == (cal.uid or "").strip())
+    session = first_where(Session, ("id", "timezone"), uid=(cal.uid or "").strip())
     if session is None:
         raise errors.UnknownEventError(f"no session with UID {cal.uid!r}")
     row.object_type, row.object_id = "session", session.id
     attendee = (cal.attendee or "").strip().lower().removeprefix("mailto:")
-    person = Person.by_email(attendee) if attendee else None
+    person = _person_by_email(attendee) if attendee else None
     if person is None or not person.owns_address(row.sender):
         raise errors.CalendarSenderMismatchError(f"{row.sender} answered for {attendee or '?'}")
-    rsvp, _ = Rsvp.get_or_create(session=session, person=person)
+    rsvp = first_where(Rsvp, None, session=session.id, person=person.id)
+    if rsvp is None:
+        rsvp = Rsvp(session=session.id, person=person.id)
     sequence = int(cal.sequence or 0)
     if sequence < rsvp.sequence:
         raise errors.StaleCalendarReplyError(f"SEQUENCE {sequence} < {rsvp.sequence} recorded")
@@ -98,9 +103,33 @@ def apply_calendar(row: InboundMessage, parsed, cal) -> tuple[Person, str]:
     rsvp.comment = (cal.comment or "")[:2000]
     rsvp.sequence = sequence
     rsvp.updated_at = clock.now()
-    rsvp.save()
+    rsvp.id = _save_answer(rsvp, {name: rsvp.__data__.get(name) for name in RSVP_ANSWER})
     AuditEvent.record("rsvp.updated", rsvp, actor=f"person:{person.id}", partstat=rsvp.partstat)
     return person, f"{cal.method or 'REPLY'} {rsvp.partstat} for session {session.id}"
+
+
+#: The columns of an RSVP a calendar answer sets.
+RSVP_ANSWER = ("partstat", "proposed_start", "proposed_end", "comment", "sequence", "updated_at")
+
+
+def _save_answer(rsvp: Rsvp, values: dict) -> int:
+    """Write the answer to the RSVP row (made when it is the first); return the row's id."""
+    if rsvp.id is not None:
+        update_by_id(Rsvp, rsvp.id, values)
+        return rsvp.id
+    whose = {"session": rsvp.session_id, "person": rsvp.person_id}
+    try:
+        with db.atomic():
+            return insert_row(Rsvp, {**whose, **values})
+    except IntegrityError:  # another worker recorded this person's first answer meanwhile
+        found = first_where(Rsvp, ("id",), **whose)
+        update_by_id(Rsvp, found.id, values)
+        return found.id
+
+
+def _person_by_email(address: str) -> Person | None:
+    """Return the person with this address (one cached statement), else by an alias."""
+    return first_where(Person, None, email=address) or Person.by_email(address)
 
 
 def to_utc(value, timezone: str = "UTC") -> dt.datetime | None:

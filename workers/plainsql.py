@@ -49,14 +49,32 @@ def rows_where(
     convert = meta.fields[field].db_value
     cursor = db.execute_sql(sql, [convert(v) for v in values])
     fields = [meta.fields[c] for c in columns]
-    found = []
-    for record in cursor.fetchall():
-        instance = model(__no_default__=True)
-        instance.__data__.update(
-            {f.name: f.python_value(v) for f, v in zip(fields, record, strict=True)}
-        )
-        found.append(instance)
-    return found
+    return [_instance(model, fields, record) for record in cursor.fetchall()]
+
+
+def _instance(model: type[M], fields: list, record: Sequence) -> M:
+    """Return a ``model`` instance holding ``record``'s values, converted as peewee would."""
+    instance = model(__no_default__=True)
+    instance.__data__.update(
+        {f.name: f.python_value(v) for f, v in zip(fields, record, strict=True)}
+    )
+    return instance
+
+
+def first_where(model: type[M], columns: Sequence[str] | None = None, **equals) -> M | None:
+    """Return the first ``model`` row whose fields equal ``equals`` (``columns`` only), or None."""
+    meta = model._meta
+    columns = tuple(columns or meta.sorted_field_names)
+    names = tuple(equals)
+    key = ("first", model, columns, names, type(db.obj))
+    sql = _SQL.get(key)
+    if sql is None:
+        wanted = ", ".join(_quote(meta.fields[c].column_name) for c in columns)
+        where = " AND ".join(f"{_quote(meta.fields[n].column_name)} = {_param()}" for n in names)
+        sql = f"SELECT {wanted} FROM {_quote(meta.table_name)} WHERE {where} LIMIT 1"
+        _SQL[key] = sql
+    record = db.execute_sql(sql, [meta.fields[n].db_value(equals[n]) for n in names]).fetchone()
+    return None if record is None else _instance(model, [meta.fields[c] for c in columns], record)
 
 
 def row_by_id(model: type[M], row_id: int | None, columns: Sequence[str] | None = None) -> M | None:
