@@ -198,8 +198,11 @@ def supervise(procfile: Path, env: Mapping[str, str]) -> int:
     """
     from honcho.environ import parse_procfile
     from honcho.manager import Manager
+    from honcho.printer import Printer
 
-    manager = Manager()
+    # Output to a pipe whose reader went away is dropped: honcho then stops everything as
+    # asked, instead of raising from the middle of its loop or of a signal handler.
+    manager = Manager(Printer(ClosableOutput(sys.stdout)))
     for name, command in parse_procfile(procfile.read_text()).processes.items():
         manager.add_process(name, command, env=dict(env), cwd=str(ROOT))
     signal.signal(signal.SIGHUP, lambda signum, frame: os.kill(os.getpid(), signal.SIGTERM))
@@ -208,10 +211,8 @@ def supervise(procfile: Path, env: Mapping[str, str]) -> int:
         manager.loop()
         finished = True
     finally:
-        # Honcho's signal handlers print, and printing to a closed pipe raises: once stopping
-        # has begun, a late Ctrl-C or SIGTERM must not cut the clean-up short.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        # Once stopping has begun, a late Ctrl-C or SIGTERM must not cut the clean-up short.
+        _ignore_stop_signals()
         # Honcho keeps each process's pid (its process group) only in its private table.
         groups = [p["pid"] for p in manager._processes.values() if p.get("pid")]
         try:
@@ -222,6 +223,44 @@ def supervise(procfile: Path, env: Mapping[str, str]) -> int:
                 _kill_relays(manager)
     # 130 and 143 mean honcho stopped everything because it was asked to.
     return 0 if manager.returncode in (130, 143) else manager.returncode or 0
+
+
+class ClosableOutput:
+    """A text stream that drops what is written once its reader has gone (EPIPE)."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.closed = False
+
+    def write(self, text: str) -> int:
+        if not self.closed:
+            try:
+                self.stream.write(text)
+                self.stream.flush()
+            except (BrokenPipeError, ValueError):  # ValueError: the stream itself was closed
+                self.closed = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.closed:
+            try:
+                self.stream.flush()
+            except (BrokenPipeError, ValueError):
+                self.closed = True
+
+    def isatty(self) -> bool:
+        return not self.closed and self.stream.isatty()
+
+
+def _ignore_stop_signals() -> None:
+    """Ignore SIGINT and SIGTERM from now on, even if a handler fires while we set that."""
+    while True:
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            return
+        except BaseException:  # noqa: BLE001 a handler that ran first raised; set them again
+            continue
 
 
 def stop_groups(
