@@ -11,11 +11,14 @@ from models import AuditEvent, InboundMessage, OutboundEmail, Person, Rsvp, Sess
 from models.cycle import PARTSTATS
 from workers import inbound_errors as errors
 from workers import settings as settings_mod
-from workers.plainsql import first_where, insert_row, update_by_id
+from workers.plainsql import first_where, insert_row, row_by_id, update_by_id
 from workers.tokens import parse_bounce_address
 
 #: Soft bounces (4.x.x) an address may collect before it is treated as hard-bounced.
 SOFT_BOUNCE_LIMIT = 3
+
+#: The columns of a sent email that recording its bounce reads.
+BOUNCED_COLUMNS = ("id", "person", "to_addr", "message_id")
 
 #: DSN actions that say the email did not arrive (a "delayed" notice is not a failure).
 FAILED_ACTIONS = ("failed", "")
@@ -31,11 +34,11 @@ def bounced_email(row: InboundMessage, parsed, bounce) -> OutboundEmail | None:
             if email_id is not None:
                 break
     if email_id is not None:
-        return OutboundEmail.get_or_none(OutboundEmail.id == email_id)
+        return row_by_id(OutboundEmail, email_id, BOUNCED_COLUMNS)
     original = (getattr(bounce, "original_message_id", "") or "").strip()
     if not original:
         return None
-    found = OutboundEmail.get_or_none(OutboundEmail.message_id == original)
+    found = first_where(OutboundEmail, BOUNCED_COLUMNS, message_id=original)
     recipient = (getattr(bounce, "recipient", "") or "").strip().lower()
     # Without a signed return path, the report must at least name the address we wrote to.
     if found is not None and recipient and recipient != found.to_addr.lower():
@@ -55,9 +58,7 @@ def record_bounce(row: InboundMessage, parsed, bounce) -> str:
     if action not in FAILED_ACTIONS:
         return f"{action} notice for email {outbound.id}, nothing marked"
     diagnostic = f"{bounce.status or ''} {bounce.diagnostic or ''}".strip()[:2000]
-    OutboundEmail.update(status="bounced", last_error=diagnostic).where(
-        OutboundEmail.id == outbound.id
-    ).execute()
+    update_by_id(OutboundEmail, outbound.id, {"status": "bounced", "last_error": diagnostic})
     state = _mark_person(outbound.person_id, bool(bounce.hard)) if outbound.person_id else "-"
     row.person = outbound.person_id
     AuditEvent.record("email.bounced", outbound, status=bounce.status, hard=bool(bounce.hard))
@@ -65,7 +66,7 @@ def record_bounce(row: InboundMessage, parsed, bounce) -> str:
 
 
 def _mark_person(person_id: int, hard: bool) -> str:
-    person = Person.get_by_id(person_id)
+    person = row_by_id(Person, person_id, ("id", "bounce_state", "soft_bounces"))
     if hard:
         state, soft = "hard", person.soft_bounces
     else:
@@ -73,7 +74,7 @@ def _mark_person(person_id: int, hard: bool) -> str:
         state = "hard" if soft >= SOFT_BOUNCE_LIMIT else "soft"
     if person.bounce_state == "hard":
         state = "hard"
-    Person.update(bounce_state=state, soft_bounces=soft).where(Person.id == person_id).execute()
+    update_by_id(Person, person_id, {"bounce_state": state, "soft_bounces": soft})
     return state
 
 
