@@ -250,3 +250,14 @@ def test_a_message_that_cannot_be_stored_fails_alone_in_its_batch(db, monkeypatc
     # Then only the one that breaks the store is refused (its sender hears 451)
     assert outcomes == [True, "refused", True]
     assert sorted(bytes(r.raw) for r in InboundMessage.select()) == sorted([raws[0], raws[2]])
+
+
+def test_a_connection_closed_during_the_data_stores_nothing_and_harms_no_other(db, mailin):
+    # Given a client that goes away halfway through its message
+    with socket.create_connection(("127.0.0.1", mailin.port), timeout=10) as conn:
+        _start_data(conn)
+        conn.sendall(b"Subject: cut short\r\n\r\nhalf a mess")
+    # When another client sends a whole message after it
+    send(mailin.port, mf.reply("ada@example.org", TO, "whole"))
+    # Then only the whole message is stored
+    assert [b"whole" in bytes(row.raw) for row in InboundMessage.select()] == [True]
