@@ -68,8 +68,7 @@ def key_starts(prefix: str):
     instead of a LIKE that reads every pending job.
     """
     if prefix and isinstance(db.obj, SqliteDatabase):
-        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        return (Job.key >= prefix) & (Job.key < after)
+        return (Job.key >= prefix) & (Job.key < _key_after(prefix))
     return Job.key.startswith(prefix)
 
 
@@ -83,7 +82,7 @@ def cancel(key_prefix: str, keep_suffix: str = "") -> int:
     sqlite = isinstance(db.obj, SqliteDatabase) and bool(key_prefix)
     params = ["cancelled", "pending"]
     if sqlite:
-        params += [key_prefix, key_prefix[:-1] + chr(ord(key_prefix[-1]) + 1)]
+        params += [key_prefix, _key_after(key_prefix)]
     else:
         params.append(_like_escaped(key_prefix) + "%")
     if keep_suffix:
@@ -98,6 +97,11 @@ def _cancel_sql(sqlite: bool, keep: bool, mark: str) -> str:
         f'UPDATE "{Job._meta.table_name}" SET "status" = {mark} WHERE "status" = {mark} AND {match}'
     )
     return sql + (f" AND \"key\" NOT LIKE {mark} ESCAPE '\\'" if keep else "")
+
+
+def _key_after(prefix: str) -> str:
+    """Return the first key past every key that starts with ``prefix`` (byte order)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def _like_escaped(text: str) -> str:

@@ -234,25 +234,22 @@ def read_reply(row: InboundMessage, parsed) -> Step:
     _set(row, reply_text=reply_text)
     if not reply_text.strip() and not parsed.attachments:
         raise errors.EmptyReplyError("nothing left once quoted text was removed", person=person)
-    func = _applier(object_type, person)
-    ctx = ReplyContext(row, person, object_type, object_id, parsed, reply_text)
-    read_ahead(func, ctx)
-    return partial(_apply, func, ctx)
+    return applier_step(row, person, object_type, object_id, parsed, reply_text)
 
 
 def run_applier(row, person, object_type: str, object_id: int, parsed, reply_text: str) -> str:
     """Run the applier for ``object_type`` and mark the message applied, in one transaction."""
-    func = _applier(object_type, person)
-    ctx = ReplyContext(row, person, object_type, object_id, parsed, reply_text)
-    read_ahead(func, ctx)
-    return _apply(func, ctx)
+    return applier_step(row, person, object_type, object_id, parsed, reply_text)()
 
 
-def _applier(object_type: str, person: Person) -> Callable[[ReplyContext], str]:
+def applier_step(row, person, object_type: str, object_id: int, parsed, reply_text: str) -> Step:
+    """Run the reading of the applier for ``object_type``; return the step that applies it."""
     func = APPLIERS.get(object_type)
     if func is None:
         raise errors.NoApplierError(f"no applier for {object_type!r} replies", person=person)
-    return func
+    ctx = ReplyContext(row, person, object_type, object_id, parsed, reply_text)
+    read_ahead(func, ctx)
+    return partial(_apply, func, ctx)
 
 
 def _apply(func: Callable[[ReplyContext], str], ctx: ReplyContext) -> str:

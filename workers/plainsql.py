@@ -79,11 +79,7 @@ def first_where(model: type[M], columns: Sequence[str] | None = None, **equals) 
 
 def row_by_id(model: type[M], row_id: int | None, columns: Sequence[str] | None = None) -> M | None:
     """Return the ``model`` row with this id (every column unless ``columns``), or None."""
-    if row_id is None:
-        return None
-    columns = columns or tuple(model._meta.sorted_field_names)
-    found = rows_where(model, columns, "id", [row_id], limit=1)
-    return found[0] if found else None
+    return None if row_id is None else first_where(model, columns, id=row_id)
 
 
 def update_by_id(model: type[Model], row_id: int, values: dict) -> int:
