@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import fcntl
+import os
+import threading
 
 import pytest
 
@@ -475,3 +478,39 @@ def test_a_message_id_no_database_can_hold_leaves_the_batch_working(db, monkeypa
     InboundMessage.update(raw=raw).where(InboundMessage.id == odd.id).execute()
     # When the batch runs, then both are applied (the odd id cannot be one of Tandem's)
     assert inbound.process_many(ids) == {ids[0]: "applied", ids[1]: "applied"}
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # PostgreSQL writers wait on rows
+def test_a_worker_reads_on_while_another_writer_holds_the_lock(db, item_applier):
+    # Given more stored replies than two write chunks, claimed, and another writer holding
+    # SQLite's write lock until this worker has read every one of them
+    from workers import pipeline, sqlite_lock
+
+    path = sqlite_lock.lock_path()
+    rows = inbound.claim_many(_stored_replies(2 * pipeline.WRITE_CHUNK + 1))
+    other = os.open(path, os.O_RDWR)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    safety = threading.Timer(10, fcntl.flock, (other, fcntl.LOCK_UN))  # if it waits instead
+    safety.start()
+    applied_while_reading = []
+    read_step = pipeline._read_step
+
+    def read_then_count(row, parsed):
+        step = read_step(row, parsed)
+        applied_while_reading.append(ActionItemUpdate.select().count())
+        if len(applied_while_reading) == len(rows):
+            fcntl.flock(other, fcntl.LOCK_UN)
+        return step
+
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(pipeline, "_read_step", read_then_count)
+            # When the worker handles the batch
+            statuses = pipeline.handle_many(rows)
+    finally:
+        safety.cancel()
+        os.close(other)
+    # Then it read every message while the lock was taken, and wrote them all once it freed
+    assert applied_while_reading == [0] * len(rows)
+    assert statuses == {row.id: "applied" for row in rows}
+    assert ActionItemUpdate.select().count() == len(rows)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dramatiq
-from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import (
     AgeLimit,
     Callbacks,
@@ -15,6 +14,7 @@ from dramatiq.middleware import (
 
 from workers import settings as settings_mod
 from workers.dbmiddleware import DatabaseMiddleware
+from workers.redis_broker import TandemRedisBroker
 
 _settings = settings_mod.get()
 
@@ -29,7 +29,7 @@ HEARTBEAT_TIMEOUT = 15_000
 #: minutes; an idle worker sends several commands a second, so 20,000 means seconds.
 MAINTENANCE_CHANCE = 20_000
 
-broker = RedisBroker(
+broker = TandemRedisBroker(
     url=_settings.redis_url,
     heartbeat_timeout=HEARTBEAT_TIMEOUT,
     maintenance_chance=MAINTENANCE_CHANCE,

@@ -50,15 +50,17 @@ def handle(row: InboundMessage) -> str:
 
 
 def handle_many(rows: list[InboundMessage], give_back_at=None) -> dict[int, str]:
-    """Read each claimed message, then apply them in a few transactions; return id -> status.
+    """Read each claimed message and apply them in a few transactions; return id -> status.
 
     1. read: parse the bytes (unreadable -> quarantine); guards: no loop, no DMARC failure
        from a trusted server; classify: auto-replies and bounces are recorded, others need a
        sender, calendar replies update the RSVP; a reply is matched to a person and object
        and trimmed. Reading takes no lock, so the other workers write meanwhile.
-    2. write: a transaction per WRITE_CHUNK messages, each message in its own savepoint, so
-       one that fails is quarantined without undoing the others; the batch's emails are
-       enqueued together once every transaction has committed.
+    2. write: a transaction per WRITE_CHUNK messages read, each message in its own savepoint,
+       so one that fails is quarantined without undoing the others. While another writer
+       holds the SQLite write lock, this worker reads its next messages instead of waiting;
+       what is left is written at the end. The batch's emails are enqueued together once
+       every transaction has committed.
     Any ``InboundError`` quarantines the message and may answer the sender. Reading stops at
     ``give_back_at`` (the messages not read are left out of the result, for the caller).
     """
@@ -73,20 +75,31 @@ def handle_many(rows: list[InboundMessage], give_back_at=None) -> dict[int, str]
         raise
     except Exception:  # each message then looks its own up, and only a failing one is kept
         logger.exception("could not look up the thread emails of a batch")
-    steps: list[tuple[InboundMessage, Step]] = []
-    for row, message, failed in parsed:
-        if failed is None:
-            step, failed = _safely(row, _read_step, row, message)
-        steps.append((row, failed or step))
-    if not steps:
-        return {}
     statuses: dict[int, str] = {}
     with outbox.collecting():
-        for start in range(0, len(steps), WRITE_CHUNK):
-            with write_lock(), outbox.transaction():
-                for row, step in steps[start : start + WRITE_CHUNK]:
-                    statuses[row.id] = _write_safely(row, step)
+        steps: list[tuple[InboundMessage, Step]] = []
+        for row, message, failed in parsed:
+            if failed is None:
+                step, failed = _safely(row, _read_step, row, message)
+            steps.append((row, failed or step))
+            if len(steps) >= WRITE_CHUNK:
+                steps = _write_chunk(steps, statuses, wait=False)
+        while steps:
+            steps = _write_chunk(steps, statuses, wait=True)
     return statuses
+
+
+def _write_chunk(steps: list, statuses: dict[int, str], wait: bool) -> list:
+    """Apply the first WRITE_CHUNK steps in one transaction, recording their statuses; return
+    the steps left. With ``wait=False`` nothing is written while another writer holds the
+    SQLite write lock."""
+    with write_lock(wait=wait) as free:
+        if not free:
+            return steps
+        with outbox.transaction():
+            for row, step in steps[:WRITE_CHUNK]:
+                statuses[row.id] = _write_safely(row, step)
+    return steps[WRITE_CHUNK:]
 
 
 def _safely(row: InboundMessage, func: Callable, *args) -> tuple[object, Step | None]:

@@ -3,8 +3,9 @@
 SQLite's own busy handler makes a blocked writer sleep 1, 2, 5, 10, 25... milliseconds before
 trying again, so under load the database sits idle while writers sleep. The listener and the
 inbound workers take this lock (``flock`` on ``<database>.write-lock``) around their write
-transactions instead; the kernel wakes the next waiter as soon as it is released. Writers that
-do not take it (the web app, the scheduler) still meet SQLite's busy handler, as before.
+transactions instead; the kernel wakes the next waiter as soon as it is released. A worker
+with messages still to read asks without waiting, and reads on while the lock is taken.
+Writers that do not take it (the web app, the scheduler) still meet SQLite's busy handler.
 """
 
 from __future__ import annotations
@@ -37,21 +38,28 @@ def lock_path() -> str | None:
 
 
 @contextmanager
-def write_lock() -> Iterator[None]:
-    """Hold the database's write lock file while the block runs.
+def write_lock(wait: bool = True) -> Iterator[bool]:
+    """Hold the database's write lock file while the block runs; yield whether it is held.
 
-    It does nothing on PostgreSQL, when this thread holds it already, or inside a transaction
-    (one that may hold SQLite's lock already must not then wait for this one).
+    With ``wait=False`` it does not queue: when another writer holds the lock, it yields
+    False at once and the block must not write (a worker reads its next message instead).
+    It takes nothing, and yields True, on PostgreSQL, when this thread holds it already, or
+    inside a transaction (one that may hold SQLite's lock already must not then wait for
+    this one).
     """
     path = lock_path()
     if path is None or getattr(_local, "held", False) or db.in_transaction():
-        yield
+        yield True
         return
     fd = _descriptor(path)
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        yield False
+        return
     _local.held = True
     try:
-        yield
+        yield True
     finally:
         _local.held = False
         fcntl.flock(fd, fcntl.LOCK_UN)
