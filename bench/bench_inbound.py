@@ -2,7 +2,9 @@
 
 Run: ``make bench`` or ``.venv/bin/python bench/bench_inbound.py --n 10000`` (default 2000)
 
-1. The floor: the N generated messages parsed and trimmed in this one process, no queue or DB.
+1. The floor: the N generated messages parsed and trimmed in this one process, no queue or DB,
+   once before and once after the end-to-end run; their mean time is the floor (the speed of
+   a shared machine drifts over a run, and this way both figures see the same drift).
 2. End to end: the same N messages sent over SMTP to ``flask --app web mailin`` (a subprocess)
    and processed by ``dramatiq workers -p 2`` (at the Procfile's lower CPU priority) on a
    private Redis and a SQLite file (or ``--database-url``), timed from the first message sent
@@ -52,13 +54,13 @@ ENV = {
 }
 
 
-def floor(messages: list[tuple[str, list[str], bytes]]) -> float:
+def floor(messages: list[tuple[str, list[str], bytes]], when: str) -> float:
     """Parse and trim every message in this process; return the seconds it took."""
     from workers.message import UnreadableMessage, parse_message
     from workers.trimming import trim_reply
 
     start = time.perf_counter()
-    for _, _, raw in tqdm(messages, desc="floor: parse + trim", unit="msg"):
+    for _, _, raw in tqdm(messages, desc=f"floor ({when}): parse + trim", unit="msg"):
         try:
             parsed = parse_message(raw)
         except UnreadableMessage:
@@ -258,13 +260,17 @@ def main() -> None:
         targets = make_targets(min(PEOPLE, max(1, args.n // 4)))
         messages = generate(targets, args.n)
         warm = generate(targets, WARM_UP, seed=1)
-        plain = floor(messages)
+        before = floor(messages, "before")
         pipeline = end_to_end(messages, warm, args, env)
+        after = floor(messages, "after")
     finally:
         redis.stop()
+    plain = (before + after) / 2
     floor_rate, pipeline_rate = args.n / plain, args.n / pipeline
     print(f"outcomes: {outcomes()}")
-    print(f"{'floor, parse + trim in one process:':36s}{floor_rate:8.1f} msg/s ({plain:.2f} s)")
+    label = "floor, parse + trim in one process:"
+    rates = f"before {args.n / before:.1f}, after {args.n / after:.1f}"
+    print(f"{label:36s}{floor_rate:8.1f} msg/s ({plain:.2f} s; {rates})")
     label = f"end to end, SMTP + {args.processes} workers:"
     print(f"{label:36s}{pipeline_rate:8.1f} msg/s ({pipeline:.2f} s)")
     print(f"ratio: {pipeline_rate / floor_rate:.2f}")
