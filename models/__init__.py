@@ -6,7 +6,7 @@ from models.base import BaseModel, JSONField, connect_url, db, init_db
 from models.cycle import Cycle, Metric, MetricValue, Participant, Report, Rsvp, Session
 from models.devmail import CaughtMail
 from models.jobs import Job, Lease
-from models.mail import ImapCursor, InboundMessage, OutboundEmail, Rejection
+from models.mail import ImapCursor, InboundMessage, InboundRaw, OutboundEmail, Rejection
 from models.mentoring import Goal, GroupMember, MentoringGroup, MentorProfile
 from models.people import EmailAlias, LoginAttempt, Person, User
 from models.programme import Membership, Programme
@@ -31,6 +31,7 @@ ALL_MODELS = [
     ActionItemUpdate,
     OutboundEmail,
     InboundMessage,
+    InboundRaw,
     Rejection,
     ImapCursor,
     AuditEvent,

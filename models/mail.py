@@ -60,9 +60,15 @@ class OutboundEmail(BaseModel):
 
 
 class InboundMessage(BaseModel):
-    """A raw message as received, stored before anything reads it."""
+    """A message as received, stored before anything reads it; its bytes are an InboundRaw.
 
-    raw = BlobField()
+    ``raw`` reads and writes the bytes like a column: they load when first read (a claim
+    loads them with the row) and ``save`` writes them. They live in a table of their own
+    because SQLite rewrites a whole row, large values included, on every update, and this row
+    is updated as the message moves on (claimed, applied); PostgreSQL keeps large values
+    apart by itself.
+    """
+
     sha256 = CharField(unique=True)
     message_id = CharField(index=True, default="")
     channel = CharField(default="smtp")  # smtp, pipe, http, imap, dev
@@ -89,6 +95,47 @@ class InboundMessage(BaseModel):
     class Meta:
         # Workers claim due rows by status and time (schema migration 2).
         indexes = ((("status", "next_attempt_at"), False),)
+
+    _raw: bytes | None = None
+    _raw_changed = False
+
+    @property
+    def raw(self) -> bytes:
+        """The message's bytes, as received."""
+        if self._raw is None and self.id is not None:
+            query = InboundRaw.select(InboundRaw.raw).where(InboundRaw.message == self.id)
+            found = query.scalar()
+            self._raw = bytes(found) if found is not None else b""
+        return self._raw if self._raw is not None else b""
+
+    @raw.setter
+    def raw(self, value: bytes) -> None:
+        self._raw, self._raw_changed = bytes(value), True
+
+    def loaded_with(self, raw: bytes) -> InboundMessage:
+        """Give the row its bytes as loaded from the database (``save`` leaves them be)."""
+        self._raw = bytes(raw)
+        return self
+
+    def save(self, force_insert: bool = False, only=None) -> int:
+        """Save the row, and its bytes when they were set, in one transaction."""
+        with self._meta.database.atomic():
+            rows = super().save(force_insert=force_insert, only=only)
+            if self._raw_changed:
+                query = InboundRaw.update(raw=self._raw).where(InboundRaw.message == self.id)
+                if not query.execute():
+                    InboundRaw.insert(message=self.id, raw=self._raw).execute()
+        self._raw_changed = False
+        return rows
+
+
+class InboundRaw(BaseModel):
+    """The bytes of one inbound message (see ``InboundMessage``; schema migration 4)."""
+
+    message = ForeignKeyField(
+        InboundMessage, primary_key=True, backref="raw_bytes", on_delete="CASCADE"
+    )
+    raw = BlobField()
 
 
 class Rejection(BaseModel):

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from peewee import CharField, IntegerField, Model
+from peewee import BlobField, CharField, IntegerField, Model
 from playhouse.migrate import SchemaMigrator
 
-from models import ALL_MODELS, InboundMessage, Job, OutboundEmail, Person
+from models import ALL_MODELS, InboundMessage, InboundRaw, Job, OutboundEmail, Person
 from models.base import db
 
 
@@ -68,6 +68,28 @@ def _drop_job_key_index(migrator: SchemaMigrator) -> None:
     migrator.drop_index(Job._meta.table_name, "_".join(("job", *JOB_KEY_COLUMNS))).run()
 
 
+def _move_raw_out(migrator: SchemaMigrator) -> None:
+    """Move each inbound message's bytes from its row to a table of their own."""
+    if getattr(migrator, "sqlite_version", (3, 35)) < (3, 35):
+        # Older SQLite drops a column by rebuilding the table, and dropping the old table
+        # would cascade to the bytes just copied.
+        raise RuntimeError("upgrading to schema version 4 needs SQLite 3.35 or newer")
+    db.create_tables([InboundRaw], safe=True)
+    db.execute_sql(
+        'INSERT INTO "inbound_raw" ("message_id", "raw") SELECT "id", "raw" FROM "inbound_message"'
+    )
+    migrator.drop_column(InboundMessage._meta.table_name, "raw").run()
+
+
+def _move_raw_back(migrator: SchemaMigrator) -> None:
+    migrator.add_column(InboundMessage._meta.table_name, "raw", BlobField(null=True)).run()
+    db.execute_sql(
+        'UPDATE "inbound_message" SET "raw" = (SELECT "raw" FROM "inbound_raw"'
+        ' WHERE "inbound_raw"."message_id" = "inbound_message"."id")'
+    )
+    db.drop_tables([InboundRaw])
+
+
 #: Every schema step after version 1 (the tables as first released), oldest first.
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -81,6 +103,12 @@ MIGRATIONS: list[Migration] = [
         note="index jobs by (status, key), for the pending jobs of one object",
         up=_add_job_key_index,
         down=_drop_job_key_index,
+    ),
+    Migration(
+        version=4,
+        note="inbound bytes in a table of their own, so updating a message's row stays cheap",
+        up=_move_raw_out,
+        down=_move_raw_back,
     ),
 ]
 

@@ -11,9 +11,9 @@ from email.utils import make_msgid, parseaddr
 
 import pytest
 
-from models import ActionItemUpdate, InboundMessage, OutboundEmail
+from models import ActionItemUpdate, InboundMessage, InboundRaw, OutboundEmail
 from tests import mailfactory as mf
-from workers import outbox
+from workers import inbound, outbox
 from workers.appliers import APPLIERS
 
 TO = "reply+anything@tandem.test"
@@ -200,3 +200,23 @@ def test_storing_together_keeps_each_message_once(db):
     ids = [row.id for row, _ in results]
     assert ids[0] == stored.id and ids[1] == ids[2] == ids[3] != stored.id
     assert InboundMessage.select().count() == 2
+
+
+def test_a_message_s_bytes_live_apart_from_the_row_its_progress_updates(db):
+    # Given a stored message with a large attachment
+    raw = mf.reply("ada@example.org", TO, "done").replace(
+        b"\r\n\r\n", b"\r\nX-Filler: yes\r\n\r\n" + b"A" * 200_000 + b"\r\n", 1
+    )
+    row, new = inbound.store_raw(raw, "smtp")
+    # Then its row holds no bytes (SQLite rewrites a whole row on each update), its bytes are
+    # stored once beside it, and a claim and a plain read both give them back
+    assert new
+    assert "raw" not in {column.name for column in db.get_columns("inbound_message")}
+    assert [bytes(r.raw) for r in InboundRaw.select()] == [raw]
+    assert [bytes(r.raw) for r in inbound.claim_many([row.id])] == [raw]
+    assert bytes(InboundMessage.get_by_id(row.id).raw) == raw
+    # And saving the row again leaves the bytes as they were
+    again = InboundMessage.get_by_id(row.id)
+    again.status = "received"
+    again.save()
+    assert [bytes(r.raw) for r in InboundRaw.select()] == [raw]

@@ -13,7 +13,7 @@ from email.parser import BytesHeaderParser
 import dramatiq
 from peewee import IntegrityError, InterfaceError, OperationalError
 
-from models import InboundMessage, clock, db
+from models import InboundMessage, InboundRaw, clock, db
 from workers.plainsql import insert_row, rows_where
 from workers.sqlite_lock import write_lock
 
@@ -25,9 +25,10 @@ LEASE = dt.timedelta(minutes=5)
 #: Most messages one batch actor message may name.
 MAX_BATCH = 100
 
-#: Columns a claim loads for the pipeline (all but the parsed cache and the bookkeeping).
+#: Columns a claim loads for the pipeline (all but the parsed cache and the bookkeeping);
+#: the bytes come with them.
 CLAIMED_COLUMNS = (
-    "id", "raw", "message_id", "channel", "mail_from", "rcpt_to", "sender", "subject",
+    "id", "message_id", "channel", "mail_from", "rcpt_to", "sender", "subject",
     "status", "kind", "reason", "detail", "reply_text", "person", "object_type",
     "object_id", "in_reply_to", "attempts",
 )  # fmt: skip
@@ -140,6 +141,7 @@ def store_many(arrivals: list[Arrival]) -> list[tuple[InboundMessage, bool]]:
             with write_lock(), db.atomic():
                 for row in new:
                     row.id = insert_row(InboundMessage, dict(row.__data__))
+                    insert_row(InboundRaw, {"message": row.id, "raw": row.raw}, returning=False)
         except IntegrityError:  # stored meanwhile by another way in: look each one up again
             if len(arrivals) > 1:
                 return [store_many([arrival])[0] for arrival in arrivals]
@@ -248,8 +250,12 @@ def claim_many(message_ids: list[int]) -> list[InboundMessage]:
     )
     with write_lock():
         claimed = [row_id for (row_id,) in query.tuples().execute()]
-    rows = rows_where(InboundMessage, CLAIMED_COLUMNS, "id", claimed) if claimed else []
-    return sorted(rows, key=lambda row: row.id)
+    if not claimed:
+        return []
+    rows = rows_where(InboundMessage, CLAIMED_COLUMNS, "id", claimed)
+    raws = rows_where(InboundRaw, ("message", "raw"), "message", claimed)
+    found = {r.message_id: r.raw for r in raws}
+    return sorted((row.loaded_with(found.get(row.id, b"")) for row in rows), key=lambda r: r.id)
 
 
 def process(message_id: int) -> str:

@@ -96,23 +96,26 @@ def update_by_id(model: type[Model], row_id: int, values: dict) -> int:
     return db.execute_sql(sql, params).rowcount
 
 
-def insert_row(model: type[Model], values: dict, *, or_ignore: bool = False) -> int | None:
+def insert_row(
+    model: type[Model], values: dict, *, or_ignore: bool = False, returning: bool = True
+) -> int | None:
     """Insert one row of ``model`` (its defaults filled in as peewee would); return its id.
 
     With ``or_ignore``, a row that would break a unique constraint is skipped (None returned).
+    With ``returning=False`` (a table with no ``id`` column), it returns None.
     """
     meta = model._meta
     data = {**meta.get_default_dict(), **values}
     names = tuple(data)
-    key = ("insert", model, names, or_ignore, type(db.obj))
+    key = ("insert", model, names, or_ignore, returning, type(db.obj))
     sql = _SQL.get(key)
     if sql is None:
         columns = ", ".join(_quote(meta.fields[n].column_name) for n in names)
         marks = ", ".join([_param()] * len(names))
         sql = f"INSERT INTO {_quote(meta.table_name)} ({columns}) VALUES ({marks})"
         sql += " ON CONFLICT DO NOTHING" if or_ignore else ""
-        sql += ' RETURNING "id"'
+        sql += ' RETURNING "id"' if returning else ""
         _SQL[key] = sql
     cursor = db.execute_sql(sql, [meta.fields[n].db_value(data[n]) for n in names])
-    found = cursor.fetchone()
+    found = cursor.fetchone() if returning else None
     return found[0] if found else None
