@@ -9,6 +9,7 @@ import smtplib
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -134,6 +135,40 @@ def test_it_hands_stored_messages_to_the_workers_in_batches(db, redis_broker):
     assert sorted(i for batch in batches for i in batch) == sorted(row.id for row in rows)
     assert len(batches) <= 4
     assert max(len(b) for b in batches) == 3
+
+
+def _queued(redis_broker) -> list[list[int]]:
+    """Return the id batches waiting in the inbound queue."""
+    queue = f"dramatiq:{inbound.process_inbound.queue_name}"
+    client = redis_broker.client
+    raw = [client.hget(f"{queue}.msgs", key) for key in client.lrange(queue, 0, -1)]
+    return [json.loads(m)["args"][0] for m in raw]
+
+
+def _wait_for(condition, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def test_a_full_batch_goes_at_once_and_a_short_one_after_the_delay(db, redis_broker):
+    rows = [
+        inbound.store_raw(mf.reply(f"p{i}@example.org", TO, "done"), "smtp")[0] for i in range(4)
+    ]
+    # Given an enqueuer that would wait a minute to fill a batch of three
+    full = mailin_mod.Enqueuer(size=3, delay=60)
+    # When three ids are added, then they go as one batch without waiting for the minute
+    for row in rows[:3]:
+        full.add(row.id)
+    _wait_for(lambda: len(_queued(redis_broker)) == 1)
+    assert _queued(redis_broker) == [[row.id for row in rows[:3]]]
+    # And a lone id given to an enqueuer with a short delay goes once the delay is over
+    short = mailin_mod.Enqueuer(size=3, delay=0.2)
+    short.add(rows[3].id)
+    _wait_for(lambda: len(_queued(redis_broker)) == 2)
+    assert _queued(redis_broker)[1] == rows[3].id  # one id goes as a single message
+    full.stop()
+    short.stop()
 
 
 @pytest.mark.parametrize(

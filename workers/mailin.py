@@ -54,7 +54,10 @@ class Enqueuer:
         """Queue one stored message id for the next batch."""
         with self._ready:
             self._ids.append(message_id)
-            self._ready.notify()
+            # Wake the thread only when that changes what it waits for: a first id starts
+            # the delay, a full batch ends it (waking it for every id cost a thread switch).
+            if len(self._ids) == 1 or len(self._ids) >= self.size:
+                self._ready.notify()
 
     def flush(self) -> None:
         """Send every queued id now."""
