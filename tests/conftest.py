@@ -116,6 +116,11 @@ def redis_worker(redis_broker, db):
     worker.start()
     yield worker
     worker.stop()
+    # A worker stays among its broker's middleware once stopped, and would start a consumer
+    # for each queue declared later: one that takes messages and never processes them.
+    redis_broker.middleware[:] = [
+        m for m in redis_broker.middleware if getattr(m, "worker", None) is not worker
+    ]
 
 
 class SmtpSink:
