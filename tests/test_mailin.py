@@ -117,32 +117,28 @@ def test_the_mailin_command_listens_and_stores(db, settings, tmp_path):
     assert b"hello from a client" in bytes(row.raw)
 
 
+def _queued(redis_broker) -> list:
+    """Return what waits in the inbound queue: a list of ids per batch, an id per single."""
+    queue = f"dramatiq:{inbound.process_inbound.queue_name}"
+    client = redis_broker.client
+    raw = [client.hget(f"{queue}.msgs", key) for key in client.lrange(queue, 0, -1)]
+    return [json.loads(m)["args"][0] for m in raw]
+
+
 def test_it_hands_stored_messages_to_the_workers_in_batches(db, redis_broker):
     # Given an enqueuer that waits long enough to gather messages
     enqueuer = mailin_mod.Enqueuer(size=3, delay=60)
     raws = [mf.reply(f"p{i}@example.org", TO, "done") for i in range(7)]
     rows = [inbound.store_raw(raw, "smtp")[0] for raw in raws]
-    queue = f"dramatiq:{inbound.process_inbound.queue_name}"
     # When seven stored messages are added
     for row in rows:
         enqueuer.add(row.id)
     enqueuer.stop()
     # Then they went in a few batches of at most three, each id once
-    client = redis_broker.client
-    raw = [client.hget(f"{queue}.msgs", key) for key in client.lrange(queue, 0, -1)]
-    batches = [json.loads(m)["args"][0] for m in raw]
-    batches = [b if isinstance(b, list) else [b] for b in batches]
+    batches = [b if isinstance(b, list) else [b] for b in _queued(redis_broker)]
     assert sorted(i for batch in batches for i in batch) == sorted(row.id for row in rows)
     assert len(batches) <= 4
     assert max(len(b) for b in batches) == 3
-
-
-def _queued(redis_broker) -> list[list[int]]:
-    """Return the id batches waiting in the inbound queue."""
-    queue = f"dramatiq:{inbound.process_inbound.queue_name}"
-    client = redis_broker.client
-    raw = [client.hget(f"{queue}.msgs", key) for key in client.lrange(queue, 0, -1)]
-    return [json.loads(m)["args"][0] for m in raw]
 
 
 def _wait_for(condition, seconds: float = 10.0) -> None:
