@@ -253,7 +253,7 @@ def _b64(rng: random.Random, size: int) -> str:
 
 
 def _folded(name: str, value: str) -> str:
-    """Fold a long base64 value over lines of 76 characters, as signers write them."""
+    """Fold a long base64 value into pieces of 72 characters, one per continuation line."""
     lines = [value[i : i + 72] for i in range(0, len(value), 72)]
     return f"{name}: " + "\r\n\t".join(lines) + "\r\n"
 
