@@ -238,6 +238,96 @@ def test_it_answers_a_command_sent_right_behind_the_data(db, mailin):
     assert bytes(row.raw) == b"Subject: one\r\n\r\nfirst\r\n"
 
 
+def _read_answers(conn: socket.socket, count: int) -> list[bytes]:
+    """Read ``count`` answer lines; return the pieces (one recv each) they arrived in."""
+    pieces, got = [], b""
+    while got.count(b"\r\n") < count:
+        piece = conn.recv(65536)
+        assert piece, got
+        pieces.append(piece)
+        got += piece
+    return pieces
+
+
+def test_it_offers_pipelining_and_answers_a_group_in_one_write(db, mailin, monkeypatch):
+    # Given the listener's writes recorded, and a mail server that sends MAIL, RCPT and DATA
+    # together, as RFC 2920 allows once EHLO offers PIPELINING
+    import asyncio
+
+    writes = []
+    write = asyncio.StreamWriter.write
+    monkeypatch.setattr(
+        asyncio.StreamWriter, "write", lambda self, data: (writes.append(data), write(self, data))
+    )
+    envelope = f"MAIL FROM:<ada@example.org>\r\nRCPT TO:<{TO}>\r\nDATA\r\n".encode()
+    with socket.create_connection(("127.0.0.1", mailin.port), timeout=10) as conn:
+        _read_answers(conn, 1)
+        conn.sendall(b"EHLO client.example\r\n")
+        ehlo = b"".join(_read_answers(conn, 1))
+        while not ehlo.splitlines()[-1].startswith(b"250 "):
+            ehlo += conn.recv(65536)
+        conn.sendall(envelope)
+        _read_answers(conn, 3)
+        conn.sendall(b"Subject: piped\r\n\r\nhello\r\n.\r\n")
+        stored = b"".join(_read_answers(conn, 1))
+    # Then EHLO offered it, the group's three answers went in one write, and it is stored
+    assert b"250-PIPELINING\r\n" in ehlo
+    assert b"250 OK\r\n250 OK\r\n354 End data with <CR><LF>.<CR><LF>\r\n" in writes
+    assert stored.startswith(b"250 OK stored as")
+    [row] = InboundMessage.select()
+    assert bytes(row.raw) == b"Subject: piped\r\n\r\nhello\r\n"
+
+
+def test_messages_sent_one_after_another_by_a_pipelining_server_are_all_stored(db, mailin):
+    # Given the benchmark's MTA-like client, which pipelines when EHLO offers it
+    from bench.mta_client import MTAClient
+
+    bodies = [b"Subject: %d\n\n.starts with a dot\nline %d\n" % (i, i) for i in range(5)]
+    with MTAClient("127.0.0.1", mailin.port, timeout=10) as client:
+        assert client.pipelining
+        for body in bodies:
+            client.sendmail("ada@example.org", [TO], body)
+    # Then each message is stored whole, in CRLF lines with the dot it began with
+    rows = InboundMessage.select().order_by(InboundMessage.id)
+    assert [bytes(r.raw) for r in rows] == [b.replace(b"\n", b"\r\n") for b in bodies]
+
+
+def test_a_pipelined_group_with_a_refused_recipient_is_answered_command_by_command(db, mailin):
+    # Given a group whose only recipient is refused
+    envelope = b"MAIL FROM:<ada@example.org>\r\nRCPT TO:<x@elsewhere.org>\r\nDATA\r\n"
+    with socket.create_connection(("127.0.0.1", mailin.port), timeout=10) as conn:
+        _read_answers(conn, 1)
+        conn.sendall(b"HELO client\r\n")
+        _read_answers(conn, 1)
+        conn.sendall(envelope + b"RSET\r\nNOOP\r\n")
+        answers = b"".join(_read_answers(conn, 5)).splitlines()
+    # Then each command has its answer, in order, and nothing is stored
+    assert [a[:3] for a in answers] == [b"250", b"550", b"503", b"250", b"250"]
+    assert InboundMessage.select().count() == 0
+
+
+def test_the_commands_whose_answers_may_wait_keep_their_help(db, mailin):
+    with smtplib.SMTP("127.0.0.1", mailin.port, timeout=10) as conn:
+        conn.ehlo()
+        assert conn.has_extn("pipelining")
+        assert conn.help("MAIL").startswith(b"Syntax: MAIL FROM: <address>")
+        assert conn.help("RCPT").startswith(b"Syntax: RCPT TO: <address>")
+        assert conn.help("RSET") == b"Syntax: RSET"
+
+
+@pytest.mark.parametrize(
+    ("data", "plain"),
+    [
+        (b"..first\r\nsecond\r\n", b".first\r\nsecond\r\n"),
+        (b"a\r\n...b\r\n.\r\n", b"a\r\n..b\r\n\r\n"),
+        (b"a . b\r\nno.dot\r\n", b"a . b\r\nno.dot\r\n"),
+        (b"", b""),
+    ],
+)
+def test_it_removes_the_dot_stuffed_before_each_line(data, plain):
+    assert mailin_mod.unstuff(data) == plain
+
+
 @pytest.mark.parametrize(
     ("data", "code", "stored"),
     [
