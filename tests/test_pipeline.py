@@ -515,3 +515,59 @@ def test_a_worker_reads_on_while_another_writer_holds_the_lock(db, item_applier)
     assert applied_while_reading == [0] * len(rows)
     assert statuses == {row.id: "applied" for row in rows}
     assert ActionItemUpdate.select().count() == len(rows)
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # PostgreSQL writers wait on rows
+def test_a_worker_reads_its_batch_before_claiming_it_while_another_writer_holds_the_lock(
+    db, item_applier
+):
+    # Given stored replies, and another writer holding SQLite's write lock until this
+    # worker has parsed every one of them
+    from workers import pipeline, sqlite_lock
+
+    ids = _stored_replies(3)
+    other = os.open(sqlite_lock.lock_path(), os.O_RDWR)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    safety = threading.Timer(10, fcntl.flock, (other, fcntl.LOCK_UN))  # if it waits instead
+    safety.start()
+    claimed_while_reading = []
+    read = pipeline.read
+
+    def read_then_look(row):
+        parsed = read(row)
+        claimed_while_reading.append(
+            InboundMessage.select().where(InboundMessage.status != "received").count()
+        )
+        if len(claimed_while_reading) == len(ids):
+            fcntl.flock(other, fcntl.LOCK_UN)
+        return parsed
+
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(pipeline, "read", read_then_look)
+            # When the worker processes the batch
+            statuses = inbound.process_many(ids)
+    finally:
+        safety.cancel()
+        os.close(other)
+    # Then it read every message before its claim, and claimed and applied them all after
+    assert claimed_while_reading == [0, 0, 0]
+    assert statuses == {i: "applied" for i in ids}
+    assert [r.attempts for r in InboundMessage.select().order_by(InboundMessage.id)] == [1] * 3
+
+
+def test_a_batch_leaves_the_messages_another_worker_claimed_meanwhile(db, item_applier):
+    # Given a batch loaded while the write lock was taken, and one of its messages claimed
+    # by another worker before this one could claim
+    from workers import pipeline
+
+    ids = _stored_replies(3)
+    claim = inbound.Claim(ids)
+    rows = inbound.load(ids)
+    other = inbound.claim_many([ids[1]])
+    # When this worker handles the batch, claiming as it goes
+    statuses = pipeline.handle_many(rows, claim=claim)
+    # Then it applied only the two it claimed; the other worker's is left to it
+    assert statuses == {ids[0]: "applied", ids[2]: "applied"}
+    assert [r.id for r in other] == [ids[1]]
+    assert InboundMessage.get_by_id(ids[1]).status == "processing"

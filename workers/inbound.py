@@ -7,6 +7,7 @@ import email.policy
 import hashlib
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 
@@ -235,27 +236,57 @@ def claim_many(message_ids: list[int]) -> list[InboundMessage]:
     out. The rows come back with the columns the pipeline reads, in id order: they are read
     once the claim has committed, so the write lock is not held while the raw bytes load.
     """
-    if not message_ids:
+    claim = Claim(message_ids)
+    claim.attempt(wait=True)
+    return load(claim.taken)
+
+
+def load(message_ids: Iterable[int]) -> list[InboundMessage]:
+    """Return the stored messages with these ids, with the columns the pipeline reads and
+    their bytes, in id order."""
+    ids = sorted(set(message_ids))
+    if not ids:
         return []
-    now = clock.now()
-    free = (InboundMessage.status == "received") | (
-        (InboundMessage.status == "processing") & (InboundMessage.lease_until < now)
-    )
-    query = (
-        InboundMessage.update(
-            status="processing", lease_until=now + LEASE, attempts=InboundMessage.attempts + 1
-        )
-        .where(InboundMessage.id.in_(sorted(set(message_ids))) & free)
-        .returning(InboundMessage.id)
-    )
-    with write_lock():
-        claimed = [row_id for (row_id,) in query.tuples().execute()]
-    if not claimed:
-        return []
-    rows = rows_where(InboundMessage, CLAIMED_COLUMNS, "id", claimed)
-    raws = rows_where(InboundRaw, ("message", "raw"), "message", claimed)
+    rows = rows_where(InboundMessage, CLAIMED_COLUMNS, "id", ids)
+    raws = rows_where(InboundRaw, ("message", "raw"), "message", ids)
     found = {r.message_id: r.raw for r in raws}
     return sorted((row.loaded_with(found.get(row.id, b"")) for row in rows), key=lambda r: r.id)
+
+
+class Claim:
+    """Taking a batch's free messages for one worker (see ``claim_many``), maybe later.
+
+    On SQLite a claim is a write: when another writer holds the lock, ``attempt()`` without
+    waiting leaves it for later, so the worker reads the batch's messages meanwhile and only
+    waits, if it must, before its own writes. ``taken`` holds the ids claimed, once done.
+    """
+
+    def __init__(self, message_ids: Iterable[int]) -> None:
+        self.ids = sorted(set(message_ids))
+        self.taken: set[int] | None = None if self.ids else set()
+
+    def attempt(self, wait: bool = False) -> bool:
+        """Claim now, waiting for the write lock only with ``wait``; tell whether it is done."""
+        if self.taken is not None:
+            return True
+        with write_lock(wait=wait) as free:
+            if free:
+                self.taken = set(self._claim())
+        return self.taken is not None
+
+    def _claim(self) -> list[int]:
+        now = clock.now()
+        free = (InboundMessage.status == "received") | (
+            (InboundMessage.status == "processing") & (InboundMessage.lease_until < now)
+        )
+        query = (
+            InboundMessage.update(
+                status="processing", lease_until=now + LEASE, attempts=InboundMessage.attempts + 1
+            )
+            .where(InboundMessage.id.in_(self.ids) & free)
+            .returning(InboundMessage.id)
+        )
+        return [row_id for (row_id,) in query.tuples().execute()]
 
 
 def process(message_id: int) -> str:
@@ -267,19 +298,21 @@ def process_many(message_ids: list[int]) -> dict[int, str]:
     """Claim the free messages among ``message_ids`` and apply them; return id -> status.
 
     The messages are read one by one and applied in a few transactions (see
-    ``workers.pipeline.handle_many``). If the database fails, every message claimed is handed
+    ``workers.pipeline.handle_many``); when the write lock is taken, the claim waits while
+    they are read (see ``Claim``). If the database fails, every message claimed is handed
     back before the error is raised, so a retry takes them. Messages still unread when half
     the lease has gone are handed back too: once it runs out, another worker may take them.
     """
     from workers.pipeline import handle_many
 
-    rows = claim_many(message_ids)
+    claim = Claim(message_ids)
+    rows = load(claim.taken if claim.attempt() else claim.ids)
     try:
-        statuses = handle_many(rows, give_back_at=clock.now() + LEASE / 2)
+        statuses = handle_many(rows, give_back_at=clock.now() + LEASE / 2, claim=claim)
     except BaseException:  # a database error, or the actor's time limit: hand them all back
-        release([row.id for row in rows])
+        release(sorted(claim.taken or ()))
         raise
-    late = [row.id for row in rows if row.id not in statuses]
+    late = [row_id for row_id in sorted(claim.taken or ()) if row_id not in statuses]
     if late:
         release(late)
         enqueue_many(late)

@@ -21,6 +21,7 @@ from workers import inbound_errors as errors
 from workers import outbox, rejections
 from workers import settings as settings_mod
 from workers.appliers import APPLIERS, ReplyContext, read_ahead
+from workers.inbound import Claim
 from workers.inbound_kinds import apply_calendar, record_bounce
 from workers.inbound_match import emails_by_message_id, match_reply, newest, thread_ids
 from workers.plainsql import update_by_id
@@ -49,7 +50,9 @@ def handle(row: InboundMessage) -> str:
     return handle_many([row])[row.id]
 
 
-def handle_many(rows: list[InboundMessage], give_back_at=None) -> dict[int, str]:
+def handle_many(
+    rows: list[InboundMessage], give_back_at=None, claim: Claim | None = None
+) -> dict[int, str]:
     """Read each claimed message and apply them in a few transactions; return id -> status.
 
     1. read: parse the bytes (unreadable -> quarantine); guards: no loop, no DMARC failure
@@ -63,12 +66,19 @@ def handle_many(rows: list[InboundMessage], give_back_at=None) -> dict[int, str]
        every transaction has committed.
     Any ``InboundError`` quarantines the message and may answer the sender. Reading stops at
     ``give_back_at`` (the messages not read are left out of the result, for the caller).
+    With a ``claim`` not yet made, it is tried after each message read, and waited for
+    before the writes; only the messages it took go on.
     """
     parsed: list[tuple[InboundMessage, object, Step | None]] = []
     for row in rows:
         if give_back_at is not None and clock.now() >= give_back_at:
             break
         parsed.append((row, *_safely(row, read, row)))
+        if claim is not None:
+            claim.attempt()
+    if claim is not None:
+        claim.attempt(wait=True)
+        parsed = [entry for entry in parsed if entry[0].id in claim.taken]
     try:
         load_thread_emails([(row, message) for row, message, failed in parsed if not failed])
     except (OperationalError, InterfaceError):
