@@ -373,6 +373,39 @@ def test_a_message_that_cannot_be_stored_fails_alone_in_its_batch(db, monkeypatc
     assert sorted(bytes(r.raw) for r in InboundMessage.select()) == sorted([raws[0], raws[2]])
 
 
+def test_the_outcomes_of_one_stored_batch_reach_the_event_loop_in_one_wake_up(db):
+    # Given three messages that arrive on the event loop while the storer is busy
+    import asyncio
+
+    storer = mailin_mod.Storer()
+    raws = [mf.reply(f"p{i}@example.org", TO, f"reply {i}") for i in range(3)]
+    loop = asyncio.new_event_loop()
+    wakes = []
+    wake = loop.call_soon_threadsafe
+    loop.call_soon_threadsafe = lambda callback, *args: (
+        wakes.append(callback),
+        wake(callback, *args),
+    )[1]
+
+    async def arrive():
+        with storer._ready:  # hold the storer back so that the three wait as one batch
+            arrivals = [inbound.Arrival(raw, "smtp") for raw in raws]
+            tasks = [asyncio.ensure_future(storer.store(arrival)) for arrival in arrivals]
+            await asyncio.sleep(0)  # each task queues its message
+        return await asyncio.gather(*tasks)
+
+    # When they are stored
+    try:
+        outcomes = loop.run_until_complete(arrive())
+    finally:
+        loop.close()
+        storer.stop()
+    # Then all three are stored, and the storer woke the loop once for them
+    assert [new for _, new in outcomes] == [True, True, True]
+    assert sorted(row.id for row, _ in outcomes) == [r.id for r in InboundMessage.select()]
+    assert wakes == [mailin_mod._resolve_all]
+
+
 def test_a_connection_closed_during_the_data_stores_nothing_and_harms_no_other(db, mailin):
     # Given a client that goes away halfway through its message
     with socket.create_connection(("127.0.0.1", mailin.port), timeout=10) as conn:

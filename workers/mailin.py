@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, syntax
 from peewee import InterfaceError, OperationalError
 
-from models import db
+from models import InboundMessage, db
 from workers import inbound
 from workers.settings import Settings
 
@@ -90,12 +90,14 @@ class Storer:
 
     A message is stored before its sender hears 250, so each SMTP connection has at most one
     message waiting; while a transaction runs (or waits for the database), the messages of
-    the other connections gather and are stored together in the next.
+    the other connections gather and are stored together in the next. The outcomes of a
+    transaction reach the event loop in one wake-up (``store``), or each thread's future
+    (``submit``).
     """
 
     def __init__(self, batch: int = STORE_BATCH) -> None:
         self.batch = batch
-        self._waiting: list[tuple[inbound.Arrival, Future]] = []
+        self._waiting: list[tuple[inbound.Arrival, Future | asyncio.Future]] = []
         self._ready = threading.Condition()
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="mailin-store", daemon=True)
@@ -104,12 +106,14 @@ class Storer:
     def submit(self, arrival: inbound.Arrival) -> Future:
         """Queue a message for storing; the future gives ``(row, new)`` once it is stored."""
         future: Future = Future()
-        with self._ready:
-            if self._stopped:
-                raise RuntimeError("the listener is stopping")
-            self._waiting.append((arrival, future))
-            self._ready.notify()
+        self._put(arrival, future)
         return future
+
+    async def store(self, arrival: inbound.Arrival) -> tuple[InboundMessage, bool]:
+        """Store a message from the event loop; return ``(row, new)``."""
+        future = asyncio.get_running_loop().create_future()
+        self._put(arrival, future)
+        return await future
 
     def stop(self) -> None:
         """Store what waits, then end the background thread."""
@@ -118,6 +122,13 @@ class Storer:
             self._ready.notify()
         self._thread.join(timeout=30)
 
+    def _put(self, arrival: inbound.Arrival, future: Future | asyncio.Future) -> None:
+        with self._ready:
+            if self._stopped:
+                raise RuntimeError("the listener is stopping")
+            self._waiting.append((arrival, future))
+            self._ready.notify()
+
     def _run(self) -> None:
         while True:
             with self._ready:
@@ -125,23 +136,50 @@ class Storer:
                 if not self._waiting:
                     break
                 taken, self._waiting = self._waiting[: self.batch], self._waiting[self.batch :]
-            self._store([arrival for arrival, _ in taken], [future for _, future in taken])
+            futures = [future for _, future in taken]
+            _settle(futures, self._store([arrival for arrival, _ in taken]))
         if not db.is_closed():
             db.close()
 
-    def _store(self, arrivals: list[inbound.Arrival], futures: list[Future]) -> None:
+    def _store(self, arrivals: list[inbound.Arrival]) -> list[tuple | BaseException]:
+        """Store the messages; return each one's ``(row, new)``, or the error that refused it."""
         try:
-            results = _store_now(arrivals)
+            return _store_now(arrivals)
         except Exception as exc:
             if len(arrivals) == 1:  # not stored: its sender hears 451 and tries again
-                futures[0].set_exception(exc)
-                return
+                return [exc]
             # One message may be what fails: store each alone, so only that one is refused.
-            for arrival, future in zip(arrivals, futures, strict=True):
-                self._store([arrival], [future])
-            return
-        for future, result in zip(futures, results, strict=True):
-            future.set_result(result)
+            return [self._store([arrival])[0] for arrival in arrivals]
+
+
+def _settle(futures: list, outcomes: list) -> None:
+    """Give each future its outcome; those of an event loop in one callback on it."""
+    by_loop: dict[asyncio.AbstractEventLoop, list] = {}
+    for future, outcome in zip(futures, outcomes, strict=True):
+        if isinstance(future, asyncio.Future):
+            by_loop.setdefault(future.get_loop(), []).append((future, outcome))
+        else:
+            _resolve(future, outcome)
+    for loop, pairs in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_resolve_all, pairs)
+        except RuntimeError:  # the loop has closed: its connections are gone
+            logger.warning(
+                "%s stored messages answered no client: the listener stopped", len(pairs)
+            )
+
+
+def _resolve_all(pairs: list) -> None:
+    for future, outcome in pairs:
+        if not future.done():  # a connection that closed meanwhile cancelled its future
+            _resolve(future, outcome)
+
+
+def _resolve(future: Future | asyncio.Future, outcome: tuple | BaseException) -> None:
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
 
 
 def _store_now(arrivals: list[inbound.Arrival]) -> list[tuple]:
@@ -181,7 +219,7 @@ class InboundHandler:
         raw = envelope.original_content or envelope.content or b""
         arrival = inbound.Arrival(raw, "smtp", envelope.mail_from or "", list(envelope.rcpt_tos))
         try:
-            row, new = await asyncio.wrap_future(self.storer.submit(arrival))
+            row, new = await self.storer.store(arrival)
         except Exception:  # not stored means not accepted: the sending server will retry
             logger.exception("could not store an inbound message")
             return "451 4.3.0 Could not store the message, try again later"
