@@ -571,3 +571,35 @@ def test_a_batch_leaves_the_messages_another_worker_claimed_meanwhile(db, item_a
     assert statuses == {ids[0]: "applied", ids[2]: "applied"}
     assert [r.id for r in other] == [ids[1]]
     assert InboundMessage.get_by_id(ids[1]).status == "processing"
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # PostgreSQL writers wait on rows
+def test_while_the_claim_waits_a_worker_does_not_read_messages_already_done(db, item_applier):
+    # Given a batch naming a message applied before and a new one, and the write lock taken
+    from workers import pipeline, sqlite_lock
+
+    done, fresh = _stored_replies(2)
+    assert inbound.process_many([done]) == {done: "applied"}
+    other = os.open(sqlite_lock.lock_path(), os.O_RDWR)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    safety = threading.Timer(10, fcntl.flock, (other, fcntl.LOCK_UN))
+    safety.start()
+    read_ids = []
+    read = pipeline.read
+
+    def read_and_free(row):
+        read_ids.append(row.id)
+        fcntl.flock(other, fcntl.LOCK_UN)
+        return read(row)
+
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(pipeline, "read", read_and_free)
+            # When a worker processes the batch
+            statuses = inbound.process_many([done, fresh])
+    finally:
+        safety.cancel()
+        os.close(other)
+    # Then it read only the new one, and applied it
+    assert read_ids == [fresh]
+    assert statuses == {fresh: "applied"}

@@ -306,7 +306,10 @@ def process_many(message_ids: list[int]) -> dict[int, str]:
     from workers.pipeline import handle_many
 
     claim = Claim(message_ids)
-    rows = load(claim.taken if claim.attempt() else claim.ids)
+    if claim.attempt():
+        rows = load(claim.taken)
+    else:  # read the ones the claim may take while it waits
+        rows = [row for row in load(claim.ids) if row.status in ("received", "processing")]
     try:
         statuses = handle_many(rows, give_back_at=clock.now() + LEASE / 2, claim=claim)
     except BaseException:  # a database error, or the actor's time limit: hand them all back

@@ -8,6 +8,7 @@ import logging
 import re
 import signal
 import threading
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 
 from aiosmtpd.controller import Controller
@@ -233,7 +234,7 @@ class InboundHandler:
         self.enqueuer.stop()
 
 
-def _may_wait(name: str):
+def _may_wait(name: str) -> Callable[[QuickPathSMTP, str], Awaitable[None]]:
     """Wrap aiosmtpd's ``smtp_<name>`` so that its answer may wait for the next command's."""
     command = getattr(SMTP, name)
 
