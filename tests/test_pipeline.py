@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import fcntl
 import os
 import threading
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -481,36 +483,46 @@ def test_a_message_id_no_database_can_hold_leaves_the_batch_working(db, monkeypa
     assert inbound.process_many(ids) == {ids[0]: "applied", ids[1]: "applied"}
 
 
+@contextlib.contextmanager
+def _write_lock_taken_elsewhere() -> Iterator[Callable[[], None]]:
+    """Hold SQLite's write lock from another descriptor; yield the function that frees it.
+
+    It frees itself after 10 seconds, should the code under test wait for it instead.
+    """
+    from workers import sqlite_lock
+
+    other = os.open(sqlite_lock.lock_path(), os.O_RDWR)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    safety = threading.Timer(10, fcntl.flock, (other, fcntl.LOCK_UN))
+    safety.start()
+    try:
+        yield lambda: fcntl.flock(other, fcntl.LOCK_UN)
+    finally:
+        safety.cancel()
+        os.close(other)
+
+
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # PostgreSQL writers wait on rows
 def test_a_worker_reads_on_while_another_writer_holds_the_lock(db, item_applier):
     # Given more stored replies than two write chunks, claimed, and another writer holding
     # SQLite's write lock until this worker has read every one of them
-    from workers import pipeline, sqlite_lock
+    from workers import pipeline
 
-    path = sqlite_lock.lock_path()
     rows = inbound.claim_many(_stored_replies(2 * pipeline.WRITE_CHUNK + 1))
-    other = os.open(path, os.O_RDWR)
-    fcntl.flock(other, fcntl.LOCK_EX)
-    safety = threading.Timer(10, fcntl.flock, (other, fcntl.LOCK_UN))  # if it waits instead
-    safety.start()
     applied_while_reading = []
     read_step = pipeline._read_step
+    with _write_lock_taken_elsewhere() as free, pytest.MonkeyPatch.context() as patch:
 
-    def read_then_count(row, parsed):
-        step = read_step(row, parsed)
-        applied_while_reading.append(ActionItemUpdate.select().count())
-        if len(applied_while_reading) == len(rows):
-            fcntl.flock(other, fcntl.LOCK_UN)
-        return step
+        def read_then_count(row, parsed):
+            step = read_step(row, parsed)
+            applied_while_reading.append(ActionItemUpdate.select().count())
+            if len(applied_while_reading) == len(rows):
+                free()
+            return step
 
-    try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(pipeline, "_read_step", read_then_count)
-            # When the worker handles the batch
-            statuses = pipeline.handle_many(rows)
-    finally:
-        safety.cancel()
-        os.close(other)
+        patch.setattr(pipeline, "_read_step", read_then_count)
+        # When the worker handles the batch
+        statuses = pipeline.handle_many(rows)
     # Then it read every message while the lock was taken, and wrote them all once it freed
     assert applied_while_reading == [0] * len(rows)
     assert statuses == {row.id: "applied" for row in rows}
@@ -523,33 +535,25 @@ def test_a_worker_reads_its_batch_before_claiming_it_while_another_writer_holds_
 ):
     # Given stored replies, and another writer holding SQLite's write lock until this
     # worker has parsed every one of them
-    from workers import pipeline, sqlite_lock
+    from workers import pipeline
 
     ids = _stored_replies(3)
-    other = os.open(sqlite_lock.lock_path(), os.O_RDWR)
-    fcntl.flock(other, fcntl.LOCK_EX)
-    safety = threading.Timer(10, fcntl.flock, (other, fcntl.LOCK_UN))  # if it waits instead
-    safety.start()
     claimed_while_reading = []
     read = pipeline.read
+    with _write_lock_taken_elsewhere() as free, pytest.MonkeyPatch.context() as patch:
 
-    def read_then_look(row):
-        parsed = read(row)
-        claimed_while_reading.append(
-            InboundMessage.select().where(InboundMessage.status != "received").count()
-        )
-        if len(claimed_while_reading) == len(ids):
-            fcntl.flock(other, fcntl.LOCK_UN)
-        return parsed
+        def read_then_look(row):
+            parsed = read(row)
+            claimed_while_reading.append(
+                InboundMessage.select().where(InboundMessage.status != "received").count()
+            )
+            if len(claimed_while_reading) == len(ids):
+                free()
+            return parsed
 
-    try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(pipeline, "read", read_then_look)
-            # When the worker processes the batch
-            statuses = inbound.process_many(ids)
-    finally:
-        safety.cancel()
-        os.close(other)
+        patch.setattr(pipeline, "read", read_then_look)
+        # When the worker processes the batch
+        statuses = inbound.process_many(ids)
     # Then it read every message before its claim, and claimed and applied them all after
     assert claimed_while_reading == [0, 0, 0]
     assert statuses == {i: "applied" for i in ids}
@@ -576,30 +580,22 @@ def test_a_batch_leaves_the_messages_another_worker_claimed_meanwhile(db, item_a
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # PostgreSQL writers wait on rows
 def test_while_the_claim_waits_a_worker_does_not_read_messages_already_done(db, item_applier):
     # Given a batch naming a message applied before and a new one, and the write lock taken
-    from workers import pipeline, sqlite_lock
+    from workers import pipeline
 
     done, fresh = _stored_replies(2)
     assert inbound.process_many([done]) == {done: "applied"}
-    other = os.open(sqlite_lock.lock_path(), os.O_RDWR)
-    fcntl.flock(other, fcntl.LOCK_EX)
-    safety = threading.Timer(10, fcntl.flock, (other, fcntl.LOCK_UN))
-    safety.start()
     read_ids = []
     read = pipeline.read
+    with _write_lock_taken_elsewhere() as free, pytest.MonkeyPatch.context() as patch:
 
-    def read_and_free(row):
-        read_ids.append(row.id)
-        fcntl.flock(other, fcntl.LOCK_UN)
-        return read(row)
+        def read_and_free(row):
+            read_ids.append(row.id)
+            free()
+            return read(row)
 
-    try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(pipeline, "read", read_and_free)
-            # When a worker processes the batch
-            statuses = inbound.process_many([done, fresh])
-    finally:
-        safety.cancel()
-        os.close(other)
+        patch.setattr(pipeline, "read", read_and_free)
+        # When a worker processes the batch
+        statuses = inbound.process_many([done, fresh])
     # Then it read only the new one, and applied it
     assert read_ids == [fresh]
     assert statuses == {fresh: "applied"}
