@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import os
@@ -252,8 +253,6 @@ def _read_answers(conn: socket.socket, count: int) -> list[bytes]:
 def test_it_offers_pipelining_and_answers_a_group_in_one_write(db, mailin, monkeypatch):
     # Given the listener's writes recorded, and a mail server that sends MAIL, RCPT and DATA
     # together, as RFC 2920 allows once EHLO offers PIPELINING
-    import asyncio
-
     writes = []
     write = asyncio.StreamWriter.write
     monkeypatch.setattr(
@@ -358,25 +357,34 @@ def test_a_message_that_cannot_be_stored_fails_alone_in_its_batch(db, monkeypatc
     monkeypatch.setattr(inbound, "store_many", store_many)
     storer = mailin_mod.Storer()
     raws = [mf.reply("ada@example.org", TO, "one"), poison, mf.reply("bob@example.org", TO, "two")]
-    with storer._ready:  # hold the storer back so that the three wait as one batch
-        futures = [storer.submit(inbound.Arrival(raw, "smtp")) for raw in raws]
     # When they are stored
-    outcomes = []
-    for future in futures:
-        try:
-            outcomes.append(future.result(timeout=10)[1])
-        except ValueError:
-            outcomes.append("refused")
-    storer.stop()
+    results = _store_together(storer, raws, asyncio.new_event_loop())
+    outcomes = ["refused" if isinstance(r, ValueError) else r[1] for r in results]
     # Then only the one that breaks the store is refused (its sender hears 451)
     assert outcomes == [True, "refused", True]
     assert sorted(bytes(r.raw) for r in InboundMessage.select()) == sorted([raws[0], raws[2]])
 
 
+def _store_together(storer, raws: list[bytes], loop) -> list:
+    """Store ``raws`` from ``loop`` as one batch (the storer is held back until all wait);
+    return each one's ``(row, new)`` or the error that refused it, then stop the storer."""
+
+    async def arrive():
+        with storer._ready:
+            arrivals = [inbound.Arrival(raw, "smtp") for raw in raws]
+            tasks = [asyncio.ensure_future(storer.store(arrival)) for arrival in arrivals]
+            await asyncio.sleep(0)  # each task queues its message
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    try:
+        return loop.run_until_complete(arrive())
+    finally:
+        loop.close()
+        storer.stop()
+
+
 def test_the_outcomes_of_one_stored_batch_reach_the_event_loop_in_one_wake_up(db):
     # Given three messages that arrive on the event loop while the storer is busy
-    import asyncio
-
     storer = mailin_mod.Storer()
     raws = [mf.reply(f"p{i}@example.org", TO, f"reply {i}") for i in range(3)]
     loop = asyncio.new_event_loop()
@@ -386,20 +394,8 @@ def test_the_outcomes_of_one_stored_batch_reach_the_event_loop_in_one_wake_up(db
         wakes.append(callback),
         wake(callback, *args),
     )[1]
-
-    async def arrive():
-        with storer._ready:  # hold the storer back so that the three wait as one batch
-            arrivals = [inbound.Arrival(raw, "smtp") for raw in raws]
-            tasks = [asyncio.ensure_future(storer.store(arrival)) for arrival in arrivals]
-            await asyncio.sleep(0)  # each task queues its message
-        return await asyncio.gather(*tasks)
-
     # When they are stored
-    try:
-        outcomes = loop.run_until_complete(arrive())
-    finally:
-        loop.close()
-        storer.stop()
+    outcomes = _store_together(storer, raws, loop)
     # Then all three are stored, and the storer woke the loop once for them
     assert [new for _, new in outcomes] == [True, True, True]
     assert sorted(row.id for row, _ in outcomes) == [r.id for r in InboundMessage.select()]

@@ -9,7 +9,6 @@ import re
 import signal
 import threading
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, syntax
@@ -92,28 +91,25 @@ class Storer:
     A message is stored before its sender hears 250, so each SMTP connection has at most one
     message waiting; while a transaction runs (or waits for the database), the messages of
     the other connections gather and are stored together in the next. The outcomes of a
-    transaction reach the event loop in one wake-up (``store``), or each thread's future
-    (``submit``).
+    transaction reach the event loop in one wake-up.
     """
 
     def __init__(self, batch: int = STORE_BATCH) -> None:
         self.batch = batch
-        self._waiting: list[tuple[inbound.Arrival, Future | asyncio.Future]] = []
+        self._waiting: list[tuple[inbound.Arrival, asyncio.Future]] = []
         self._ready = threading.Condition()
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="mailin-store", daemon=True)
         self._thread.start()
 
-    def submit(self, arrival: inbound.Arrival) -> Future:
-        """Queue a message for storing; the future gives ``(row, new)`` once it is stored."""
-        future: Future = Future()
-        self._put(arrival, future)
-        return future
-
     async def store(self, arrival: inbound.Arrival) -> tuple[InboundMessage, bool]:
         """Store a message from the event loop; return ``(row, new)``."""
         future = asyncio.get_running_loop().create_future()
-        self._put(arrival, future)
+        with self._ready:
+            if self._stopped:
+                raise RuntimeError("the listener is stopping")
+            self._waiting.append((arrival, future))
+            self._ready.notify()
         return await future
 
     def stop(self) -> None:
@@ -122,13 +118,6 @@ class Storer:
             self._stopped = True
             self._ready.notify()
         self._thread.join(timeout=30)
-
-    def _put(self, arrival: inbound.Arrival, future: Future | asyncio.Future) -> None:
-        with self._ready:
-            if self._stopped:
-                raise RuntimeError("the listener is stopping")
-            self._waiting.append((arrival, future))
-            self._ready.notify()
 
     def _run(self) -> None:
         while True:
@@ -153,14 +142,11 @@ class Storer:
             return [self._store([arrival])[0] for arrival in arrivals]
 
 
-def _settle(futures: list, outcomes: list) -> None:
-    """Give each future its outcome; those of an event loop in one callback on it."""
+def _settle(futures: list[asyncio.Future], outcomes: list) -> None:
+    """Give each future its outcome, in one callback on each event loop they belong to."""
     by_loop: dict[asyncio.AbstractEventLoop, list] = {}
     for future, outcome in zip(futures, outcomes, strict=True):
-        if isinstance(future, asyncio.Future):
-            by_loop.setdefault(future.get_loop(), []).append((future, outcome))
-        else:
-            _resolve(future, outcome)
+        by_loop.setdefault(future.get_loop(), []).append((future, outcome))
     for loop, pairs in by_loop.items():
         try:
             loop.call_soon_threadsafe(_resolve_all, pairs)
@@ -170,17 +156,14 @@ def _settle(futures: list, outcomes: list) -> None:
             )
 
 
-def _resolve_all(pairs: list) -> None:
+def _resolve_all(pairs: list[tuple[asyncio.Future, tuple | BaseException]]) -> None:
     for future, outcome in pairs:
-        if not future.done():  # a connection that closed meanwhile cancelled its future
-            _resolve(future, outcome)
-
-
-def _resolve(future: Future | asyncio.Future, outcome: tuple | BaseException) -> None:
-    if isinstance(outcome, BaseException):
-        future.set_exception(outcome)
-    else:
-        future.set_result(outcome)
+        if future.done():  # a connection that closed meanwhile cancelled its future
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
 
 
 def _store_now(arrivals: list[inbound.Arrival]) -> list[tuple]:
