@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 #: How long a message being processed belongs to one worker.
 LEASE = dt.timedelta(minutes=5)
 
+#: Statuses a claim may take (``Claim``: one processing only once its lease ran out).
+CLAIMABLE = ("received", "processing")
+
 #: Most messages one batch actor message may name.
 MAX_BATCH = 100
 
@@ -241,14 +244,18 @@ def claim_many(message_ids: list[int]) -> list[InboundMessage]:
     return load(claim.taken)
 
 
-def load(message_ids: Iterable[int]) -> list[InboundMessage]:
-    """Return the stored messages with these ids, with the columns the pipeline reads and
-    their bytes, in id order."""
+def load(
+    message_ids: Iterable[int], statuses: tuple[str, ...] | None = None
+) -> list[InboundMessage]:
+    """Return the stored messages with these ids (and one of ``statuses``, when given), with
+    the columns the pipeline reads and their bytes, in id order."""
     ids = sorted(set(message_ids))
-    if not ids:
+    rows = rows_where(InboundMessage, CLAIMED_COLUMNS, "id", ids) if ids else []
+    if statuses is not None:
+        rows = [row for row in rows if row.status in statuses]
+    if not rows:
         return []
-    rows = rows_where(InboundMessage, CLAIMED_COLUMNS, "id", ids)
-    raws = rows_where(InboundRaw, ("message", "raw"), "message", ids)
+    raws = rows_where(InboundRaw, ("message", "raw"), "message", [row.id for row in rows])
     found = {r.message_id: r.raw for r in raws}
     return sorted((row.loaded_with(found.get(row.id, b"")) for row in rows), key=lambda r: r.id)
 
@@ -309,7 +316,7 @@ def process_many(message_ids: list[int]) -> dict[int, str]:
     if claim.attempt():
         rows = load(claim.taken)
     else:  # read the ones the claim may take while it waits
-        rows = [row for row in load(claim.ids) if row.status in ("received", "processing")]
+        rows = load(claim.ids, CLAIMABLE)
     try:
         statuses = handle_many(rows, give_back_at=clock.now() + LEASE / 2, claim=claim)
     except BaseException:  # a database error, or the actor's time limit: hand them all back
