@@ -63,36 +63,35 @@ AUTO_BODY_RE = re.compile(
 
 def auto_reply_reason(msg: ParsedMessage) -> str:
     """Return why a message is an auto-reply (the header or rule), or "" when a person wrote it."""
-    headers = msg.headers
-    submitted = str(headers.get("Auto-Submitted", "")).strip().lower()
+    submitted = str(msg.header("Auto-Submitted") or "").strip().lower()
     if submitted and submitted.split(";")[0].strip() != "no":
         return f"Auto-Submitted: {submitted}"
     for name in AUTO_HEADERS:
-        if headers.get(name) is not None:
+        if msg.header(name) is not None:
             return f"{name} header"
-    precedence = str(headers.get("Precedence", "")).strip().lower()
+    precedence = str(msg.header("Precedence") or "").strip().lower()
     listed = _from_a_list(msg)
     if precedence in AUTO_PRECEDENCE and not (listed and precedence in LIST_PRECEDENCE):
         return f"Precedence: {precedence}"
-    if str(headers.get("Return-Path", "")).strip() == "<>":
+    if str(msg.header("Return-Path") or "").strip() == "<>":
         return "empty Return-Path"
     if AUTO_SUBJECT_RE.search(msg.subject or ""):
         return "out-of-office subject"
-    if any(p.get_content_type() == "message/disposition-notification" for p in headers.walk()):
+    if "message/disposition-notification" in msg.part_types:
         return "read receipt (message disposition notification)"
     return _weak_evidence(msg)
 
 
 def _from_a_list(msg: ParsedMessage) -> bool:
     """A mailing list relaying a person's message: its Precedence says nothing about the author."""
-    if any(msg.headers.get(name) is not None for name in LIST_HEADERS):
+    if any(msg.header(name) is not None for name in LIST_HEADERS):
         return True
-    return bool(LIST_RETURN_PATH_RE.search(str(msg.headers.get("Return-Path", ""))))
+    return bool(LIST_RETURN_PATH_RE.search(str(msg.header("Return-Path") or "")))
 
 
 def _weak_evidence(msg: ParsedMessage) -> str:
     """Count X-Auto-Response-Suppress only with an absence text (Outlook sets it widely)."""
-    suppress = msg.headers.get("X-Auto-Response-Suppress") is not None
+    suppress = msg.header("X-Auto-Response-Suppress") is not None
     body = AUTO_BODY_RE.search((msg.text or "").lstrip()[:300]) is not None
     if suppress and body:
         return "X-Auto-Response-Suppress with an out-of-office text"

@@ -85,8 +85,8 @@ def looks_like_text_bounce(msg: ParsedMessage) -> bool:
     automatic = (
         DAEMON_RE.match(msg.sender or "")
         or DAEMON_NAME_RE.search(msg.sender_name or "")
-        or str(msg.headers.get("Return-Path", "")).strip() == "<>"
-        or msg.headers.get("X-Failed-Recipients")
+        or str(msg.header("Return-Path") or "").strip() == "<>"
+        or msg.header("X-Failed-Recipients")
         or (returns_original(msg) and not REPLY_PREFIX_RE.match(subject))
     )
     if not automatic:
@@ -111,7 +111,7 @@ def body_text(msg: ParsedMessage) -> str:
 def returns_original(msg: ParsedMessage) -> bool:
     """The message carries another message (or its headers) back, as bounces do."""
     kinds = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers")
-    return any(p.get_content_type() in kinds for p in msg.headers.walk())
+    return any(kind in msg.part_types for kind in kinds)
 
 
 def explanation(text: str) -> str:

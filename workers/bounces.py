@@ -11,12 +11,12 @@ from workers import settings as settings_mod
 from workers.bounce_text import from_ses, from_text, looks_like_text_bounce, ses_notification
 from workers.dsn import (
     ADDRESS_RE,
+    STATUS_TYPES,
     BounceInfo,
     address_in,
     field_blocks,
     from_dsn,
     is_hard,
-    is_status_part,
     part_text,
 )
 from workers.message import ParsedMessage
@@ -39,24 +39,23 @@ ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-
 
 def report_type(msg: ParsedMessage) -> str:
     """Return the ``report-type`` of a ``multipart/report`` message, or ""."""
-    root = msg.headers
-    if root.get_content_type() != "multipart/report":
+    if msg.part_types[0] != "multipart/report":
         return ""
-    return str(root.get_param("report-type") or "").strip().lower()
+    return str(msg.headers.get_param("report-type") or "").strip().lower()
 
 
 def is_bounce(msg: ParsedMessage) -> bool:
     """Tell whether a message is a delivery or feedback report rather than a person's mail."""
     if report_type(msg) in REPORT_TYPES or _is_complaint(msg):
         return True
-    if any(is_status_part(p) for p in msg.headers.walk()) or ses_notification(msg):
+    if any(kind in STATUS_TYPES for kind in msg.part_types) or ses_notification(msg):
         return True
     return looks_like_text_bounce(msg)
 
 
 def _is_complaint(msg: ParsedMessage) -> bool:
     """A feedback report, standard (RFC 5965) or in the older form some providers still send."""
-    if any(p.get_content_type() == "message/feedback-report" for p in msg.headers.walk()):
+    if "message/feedback-report" in msg.part_types:
         return True
     if _is_unsubscribe(msg):
         return True
@@ -92,7 +91,7 @@ def parse_bounce(msg: ParsedMessage, *, secret: str | None = None, rcpts=()) -> 
 
 def _is_unsubscribe(msg: ParsedMessage) -> bool:
     """A mail client's automatic unsubscribe request: the sender asks for no more mail."""
-    return str(msg.headers.get(UNSUBSCRIBE_HEADER, "")).strip().lower() == "true"
+    return str(msg.header(UNSUBSCRIBE_HEADER) or "").strip().lower() == "true"
 
 
 def _feedback(msg: ParsedMessage) -> BounceInfo:

@@ -70,13 +70,13 @@ def is_hard(status: str, action: str) -> bool:
     return f"{match.group(2)}.{match.group(3)}" in HARD_SUBJECTS
 
 
+#: Content types of the MIME parts that hold delivery-status fields.
+STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status", "text/delivery-status")
+
+
 def is_status_part(part: Message) -> bool:
     """Tell whether a MIME part holds delivery-status fields."""
-    return part.get_content_type() in (
-        "message/delivery-status",
-        "message/global-delivery-status",
-        "text/delivery-status",
-    )
+    return part.get_content_type() in STATUS_TYPES
 
 
 def from_dsn(msg: ParsedMessage) -> list[BounceInfo]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr
+from functools import cached_property
 
 from workers.charsets import decode_bytes, decode_header_value, raw_header, unflow
 from workers.htmltext import html_to_text
@@ -61,6 +62,27 @@ class ParsedMessage:
     attachments: list[Attachment] = field(default_factory=list)
     calendar_parts: list[tuple[str, str]] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+
+    @cached_property
+    def header_names(self) -> frozenset[str]:
+        """The lower-case names of the message's own header fields."""
+        return frozenset(name.lower() for name in self.headers.keys())
+
+    @cached_property
+    def part_types(self) -> tuple[str, ...]:
+        """The content type of every MIME part, the message itself first (``walk`` order).
+
+        Classifying asks many times which types a message holds; each ``get_content_type``
+        scans and parses the part's header again.
+        """
+        return tuple(part.get_content_type() for part in self.headers.walk())
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header field, as ``headers.get`` gives it; None when absent.
+
+        An absent field (most that classifying asks for) is known without scanning the header.
+        """
+        return self.headers.get(name) if name.lower() in self.header_names else None
 
 
 def parse_message(raw: bytes) -> ParsedMessage:
