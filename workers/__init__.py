@@ -14,6 +14,7 @@ from dramatiq.middleware import (
 
 from workers import settings as settings_mod
 from workers.dbmiddleware import DatabaseMiddleware
+from workers.gcfreeze import FreezeBootHeap
 from workers.redis_broker import TandemRedisBroker
 
 _settings = settings_mod.get()
@@ -41,6 +42,7 @@ broker = TandemRedisBroker(
         Pipelines(),
         Retries(min_backoff=1_000, max_backoff=300_000, max_retries=8),
         DatabaseMiddleware(_settings.database_url),
+        FreezeBootHeap(),
     ],
 )
 dramatiq.set_broker(broker)
