@@ -402,6 +402,27 @@ def test_it_applies_a_batch_once_and_skips_messages_another_worker_holds(db, ite
     assert InboundMessage.get_by_id(ids[1]).status == "processing"
 
 
+def test_a_claim_takes_messages_whose_lease_ran_out_and_counts_the_attempt(db, item_applier):
+    # Given two stored replies, one taken by a worker whose lease ran out a minute ago
+    ids = _stored_replies(2)
+    lapsed = clock.now() - dt.timedelta(minutes=1)
+    InboundMessage.update(status="processing", lease_until=lapsed, attempts=1).where(
+        InboundMessage.id == ids[0]
+    ).execute()
+    # When another worker claims both
+    claim = inbound.Claim(ids)
+    assert claim.attempt()
+    # Then it takes both, each with a lease of its own and one more attempt counted
+    assert claim.taken == set(ids)
+    rows = {row.id: row for row in InboundMessage.select().where(InboundMessage.id.in_(ids))}
+    assert {row.status for row in rows.values()} == {"processing"}
+    assert all(row.lease_until > clock.now() + inbound.LEASE / 2 for row in rows.values())
+    assert (rows[ids[0]].attempts, rows[ids[1]].attempts) == (2, 1)
+    # And a second claim, while those leases last, takes nothing
+    again = inbound.Claim(ids)
+    assert again.attempt() and again.taken == set()
+
+
 def test_it_hands_back_the_rest_of_a_batch_when_the_database_fails(db, monkeypatch):
     # Given three stored replies and an applier whose database goes away on the second
     from peewee import OperationalError
