@@ -182,6 +182,25 @@ def test_storing_reads_the_first_message_id_and_subject_unfolded():
     bare_lf = b"Subject: one\nMessage-ID: <lf@x>\n\nbody\n"
     assert first_fields(bare_lf, ("Message-ID",)) == {"message-id": " <lf@x>"}
     assert first_fields(b"no header here", ("Subject",)) == {}
+    # A longer name is another field; space before the colon and old Mac line ends are read
+    longer = b"Subject-Line: no\rSUBJECT : yes\r folded\r\rSubject: body\r"
+    assert first_fields(longer, ("Subject",)) == {"subject": " yes  folded"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "end"),
+    [
+        (b"A: 1\r\nB: 2\r\n\r\nbody\n\nmore", (10, 14)),
+        (b"A: 1\nB: 2\n\nbody\r\n\r\n", (9, 11)),
+        (b"A: 1\r\n\nbody", (4, 7)),
+        (b"A: 1\n\r\nbody", (4, 7)),
+        (b"A: 1\r\nB: 2\r\n", None),
+    ],
+)
+def test_the_header_ends_at_the_first_empty_line(raw, end):
+    from workers.inbound import header_end
+
+    assert header_end(raw) == end
 
 
 def test_storing_together_keeps_each_message_once(db):

@@ -59,39 +59,59 @@ def looks_like_mail(raw: bytes) -> bool:
     return bool(names.intersection(MAIL_HEADERS))
 
 
-#: The blank line that ends a message's header (CRLF or bare LF line endings).
-HEADER_END_RE = re.compile(rb"\r?\n\r?\n")
+def header_end(raw: bytes) -> tuple[int, int] | None:
+    """Return where the empty line that ends ``raw``'s header starts and where the body
+    starts (CRLF or bare LF line endings), or None when there is no such line."""
+    crlf = raw.find(b"\n\r\n")
+    lf = raw.find(b"\n\n", 0, crlf + 2 if crlf >= 0 else len(raw))
+    first = lf if lf >= 0 else crlf
+    if first < 0:
+        return None
+    start = first - 1 if first and raw[first - 1] == ord("\r") else first
+    return start, first + (2 if first == lf else 3)
 
 
 def _headers(raw: bytes):
     """Parse the header fields of ``raw`` (only its header block is read)."""
-    end = HEADER_END_RE.search(raw)
-    block = raw[: end.end()] if end else raw
+    end = header_end(raw)
+    block = raw[: end[1]] if end else raw
     return BytesHeaderParser(policy=email.policy.compat32).parsebytes(block)
 
 
 def first_fields(raw: bytes, names: tuple[str, ...]) -> dict[str, str]:
     """Return the first value of each named header field of ``raw``, unfolded, by lower name.
 
-    Storing needs only the Message-ID and the Subject: reading two fields this way costs a
-    fraction of the email package's parser. Values are read as UTF-8 (legacy bytes replaced).
+    Storing needs only the Message-ID and the Subject: finding two fields this way costs a
+    fraction of the email package's parser, or of reading the header line by line. Values
+    are read as UTF-8 (legacy bytes replaced).
     """
-    end = HEADER_END_RE.search(raw)
-    block = raw[: end.start()] if end else raw
-    wanted = {name.lower() for name in names}
-    found: dict[str, list[bytes]] = {}
-    current: list[bytes] | None = None
-    for line in block.splitlines():
-        if line[:1] in (b" ", b"\t"):  # a folded line continues the field before it
-            if current is not None:
-                current.append(line)
-            continue
-        current = None
-        name, colon, value = line.partition(b":")
-        key = name.strip().decode("latin-1").lower() if colon else ""
-        if key in wanted and key not in found:
-            current = found[key] = [value]
-    return {key: b" ".join(parts).decode("utf-8", "replace") for key, parts in found.items()}
+    end = header_end(raw)
+    block = raw[: end[0]] if end else raw
+    lines = b"\n" + block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    lowered = lines.lower()  # ASCII only, so offsets stay the same
+    found: dict[str, str] = {}
+    for name in dict.fromkeys(name.lower() for name in names):
+        value = _first_field(lines, lowered, b"\n" + name.encode("ascii"))
+        if value is not None:
+            found[name] = value.replace(b"\n", b" ").decode("utf-8", "replace")
+    return found
+
+
+def _first_field(lines: bytes, lowered: bytes, key: bytes) -> bytes | None:
+    """Return the value of the first field line starting with ``key`` (a newline and a
+    lower-case name), its folded lines included; None when there is none."""
+    at = lowered.find(key)
+    while at >= 0:
+        colon = at + len(key)
+        while lowered[colon : colon + 1] in (b" ", b"\t"):
+            colon += 1
+        if lowered[colon : colon + 1] == b":":
+            end = lines.find(b"\n", colon)
+            while end >= 0 and lines[end + 1 : end + 2] in (b" ", b"\t"):  # folded
+                end = lines.find(b"\n", end + 1)
+            return lines[colon + 1 : end if end >= 0 else len(lines)]
+        at = lowered.find(key, at + 1)
+    return None
 
 
 def _header(fields: dict[str, str], name: str, limit: int) -> str:
