@@ -411,3 +411,35 @@ def test_a_connection_closed_during_the_data_stores_nothing_and_harms_no_other(d
     send(mailin.port, mf.reply("ada@example.org", TO, "whole"))
     # Then only the whole message is stored
     assert [b"whole" in bytes(row.raw) for row in InboundMessage.select()] == [True]
+
+
+def test_an_idle_connection_is_closed_and_a_busy_one_is_not(db):
+    # Given a listener that closes connections idle for half a second
+    from workers import settings as settings_mod
+
+    controller = mailin_mod.MailinController(
+        mailin_mod.InboundHandler(settings_mod.get().reply_domain),
+        hostname="127.0.0.1",
+        port=services.free_port(),
+        timeout=0.5,
+    )
+    controller.start()
+    try:
+        with socket.create_connection(("127.0.0.1", controller.port), timeout=10) as busy:
+            reader = busy.makefile("rb")
+            reader.readline()
+            # When a client sends a command every 0.2 s for 1.2 s, past two timeouts' worth
+            for _ in range(6):
+                busy.sendall(b"NOOP\r\n")
+                assert reader.readline().startswith(b"250")
+                time.sleep(0.2)
+            # Then it is still served
+            busy.sendall(b"NOOP\r\n")
+            assert reader.readline().startswith(b"250")
+            # And once it stays silent, the listener closes the connection
+            began = time.monotonic()
+            assert reader.readline() == b""
+            assert 0.4 < time.monotonic() - began < 5
+    finally:
+        controller.stop()
+        controller.handler.stop()

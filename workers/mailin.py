@@ -251,6 +251,26 @@ class QuickPathSMTP(SMTP):
         super().__init__(*args, **kwargs)
         self._unsent = bytearray()
         self._holding = False
+        self._deadline = 0.0
+
+    def _reset_timeout(self, duration: float | None = None) -> None:
+        """Move the connection's idle deadline on (each command does).
+
+        aiosmtpd cancels its timer and schedules a new one for every command; here one timer
+        serves them all: when it fires before the deadline it only sets itself again.
+        """
+        self._deadline = self.loop.time() + (duration or self._timeout_duration)
+        timer = self._timeout_handle
+        if timer is None or timer.cancelled() or timer.when() > self._deadline:
+            if timer is not None:
+                timer.cancel()
+            self._timeout_handle = self.loop.call_at(self._deadline, self._idle_check)
+
+    def _idle_check(self) -> None:
+        if self.loop.time() < self._deadline:
+            self._timeout_handle = self.loop.call_at(self._deadline, self._idle_check)
+        else:
+            self._timeout_cb()  # aiosmtpd's: log and close the connection
 
     smtp_MAIL = _may_wait("smtp_MAIL")
     smtp_RCPT = _may_wait("smtp_RCPT")
