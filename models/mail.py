@@ -46,16 +46,17 @@ class OutboundEmail(BaseModel):
     calendar_method = CharField(default="")
     object_type = CharField(default="")
     object_id = IntegerField(null=True)
-    status = CharField(default="queued", index=True)
+    status = CharField(default="queued")
     attempts = IntegerField(default=0)
-    next_attempt_at = DateTimeField(default=utcnow, index=True)
+    next_attempt_at = DateTimeField(default=utcnow)
     lease_until = DateTimeField(null=True)
     last_error = TextField(default="")
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
 
     class Meta:
-        # Workers claim due rows by status and time (schema migration 2).
+        # Workers claim due rows by status and time (schema migration 2); the index serves
+        # queries by status alone too (migration 5 dropped the single-column ones).
         indexes = ((("status", "next_attempt_at"), False),)
 
 
@@ -76,7 +77,7 @@ class InboundMessage(BaseModel):
     rcpt_to = TextField(default="")  # envelope recipients, comma-separated
     sender = CharField(default="")  # parsed From address
     subject = TextField(default="")
-    status = CharField(default="received", index=True)
+    status = CharField(default="received")
     kind = CharField(default="")  # reply, calendar_reply, auto_reply, bounce, unreadable
     reason = CharField(default="")  # error class name when quarantined
     detail = TextField(default="")
@@ -87,13 +88,14 @@ class InboundMessage(BaseModel):
     object_id = IntegerField(null=True)
     in_reply_to = ForeignKeyField(OutboundEmail, null=True, backref="replies", on_delete="SET NULL")
     attempts = IntegerField(default=0)
-    next_attempt_at = DateTimeField(default=utcnow, index=True)
+    next_attempt_at = DateTimeField(default=utcnow)
     lease_until = DateTimeField(null=True)
     received_at = DateTimeField(default=utcnow)
     processed_at = DateTimeField(null=True)
 
     class Meta:
-        # Workers claim due rows by status and time (schema migration 2).
+        # Workers claim due rows by status and time (schema migration 2); the index serves
+        # queries by status alone too (migration 5 dropped the single-column ones).
         indexes = ((("status", "next_attempt_at"), False),)
 
     _raw: bytes | None = None

@@ -68,6 +68,28 @@ def _drop_job_key_index(migrator: SchemaMigrator) -> None:
     migrator.drop_index(Job._meta.table_name, "_".join(("job", *JOB_KEY_COLUMNS))).run()
 
 
+#: Single-column indexes that a composite index starting with the same column makes
+#: redundant, or that no query uses alone (every query on next_attempt_at also asks for a
+#: status): (table, column). Each still cost a page write per row stored or updated.
+REDUNDANT_INDEXES = (
+    ("inbound_message", "status"),
+    ("inbound_message", "next_attempt_at"),
+    ("outbound_email", "status"),
+    ("outbound_email", "next_attempt_at"),
+    ("job", "status"),
+)
+
+
+def _drop_redundant_indexes(migrator: SchemaMigrator) -> None:
+    for table, column in REDUNDANT_INDEXES:
+        migrator.drop_index(table, f"{table}_{column}").run()
+
+
+def _add_redundant_indexes(migrator: SchemaMigrator) -> None:
+    for table, column in REDUNDANT_INDEXES:
+        migrator.add_index(table, (column,), False).run()
+
+
 def _move_raw_out(migrator: SchemaMigrator) -> None:
     """Move each inbound message's bytes from its row to a table of their own."""
     if getattr(migrator, "sqlite_version", (3, 35)) < (3, 35):
@@ -109,6 +131,12 @@ MIGRATIONS: list[Migration] = [
         note="inbound bytes in a table of their own, so updating a message's row stays cheap",
         up=_move_raw_out,
         down=_move_raw_back,
+    ),
+    Migration(
+        version=5,
+        note="drop single-column indexes the (status, ...) indexes make redundant",
+        up=_drop_redundant_indexes,
+        down=_add_redundant_indexes,
     ),
 ]
 
