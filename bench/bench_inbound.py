@@ -6,7 +6,8 @@ Run: ``make bench`` or ``.venv/bin/python bench/bench_inbound.py --n 10000`` (de
    once before and once after the end-to-end run; their mean time is the floor (the speed of
    a shared machine drifts over a run, and this way both figures see the same drift).
 2. End to end: the same N messages sent over SMTP to ``flask --app web mailin`` (a subprocess),
-   pipelined as mail servers send (``bench/mta_client.py``; ``--smtplib`` sends with Python's
+   pipelined as mail servers send (``bench/mta_client.py``, each message put in its SMTP form
+   before timing starts, as a server's queue holds it; ``--smtplib`` sends with Python's
    smtplib instead, one command per round trip), and processed by ``dramatiq workers -p 2``
    (at the Procfile's lower CPU priority) on a private Redis and a SQLite file (or
    ``--database-url``), timed from the first message sent until all N reached a final status.
@@ -34,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from tqdm import tqdm  # noqa: E402
 
 from bench.inbound_corpus import Target, generate  # noqa: E402
-from bench.mta_client import MTAClient  # noqa: E402
+from bench.mta_client import MTAClient, to_wire  # noqa: E402
 from bench.support import WORKER_NICE  # noqa: E402
 from tests.services import RedisServer, free_port, wait_for_port  # noqa: E402
 
@@ -117,14 +118,23 @@ def make_targets(count: int) -> list[Target]:
     return targets
 
 
+def outgoing(messages: list, client=MTAClient) -> list:
+    """Return the messages as ``send_all`` sends them with ``client``: for ``MTAClient``,
+    in their SMTP form already, as a mail server's queue holds them."""
+    if client is not MTAClient:
+        return messages
+    return [(mail_from, rcpts, to_wire(raw)) for mail_from, rcpts, raw in messages]
+
+
 def send_all(port: int, messages: list, threads: int, client=MTAClient) -> None:
-    """Send the messages over ``threads`` SMTP connections to the listener with ``client``
-    (``MTAClient`` or ``smtplib.SMTP``)."""
+    """Send the messages (from ``outgoing``) over ``threads`` SMTP connections to the
+    listener with ``client`` (``MTAClient`` or ``smtplib.SMTP``)."""
 
     def sender(part: list) -> None:
         with client("127.0.0.1", port, timeout=60) as conn:
-            for mail_from, rcpts, raw in part:
-                conn.sendmail(mail_from, rcpts, raw)
+            send = conn.send_wire if client is MTAClient else conn.sendmail
+            for mail_from, rcpts, data in part:
+                send(mail_from, rcpts, data)
 
     workers = [
         threading.Thread(target=sender, args=(messages[i::threads],)) for i in range(threads)
@@ -188,6 +198,7 @@ def end_to_end(messages: list, warm: list, args: argparse.Namespace, env: dict) 
     try:
         wait_for_port(port, timeout=30)
         client = smtplib.SMTP if args.smtplib else MTAClient
+        warm, messages = outgoing(warm, client), outgoing(messages, client)
         send_all(port, warm, 2, client)
         wait_until(len(warm), "warm-up")
         parts = {"listener": listener.pid, "workers": workers.pid, "bench": os.getpid()}

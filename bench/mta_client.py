@@ -18,6 +18,15 @@ LINE_END_RE = re.compile(rb"\r\n|\n|\r")
 LEADING_DOT_RE = re.compile(rb"^\.", re.MULTILINE)
 
 
+def to_wire(raw: bytes) -> bytes:
+    """Return a message as SMTP sends it after DATA: CRLF line ends, each leading dot
+    doubled, and the closing dot line."""
+    data = LEADING_DOT_RE.sub(b"..", LINE_END_RE.sub(b"\r\n", raw))
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
+
+
 class SMTPReplyError(Exception):
     """The server answered a command with an unexpected code."""
 
@@ -42,6 +51,11 @@ class MTAClient:
 
     def sendmail(self, mail_from: str, rcpts: list[str], raw: bytes) -> None:
         """Send one message; raise SMTPReplyError unless the server takes it."""
+        self.send_wire(mail_from, rcpts, to_wire(raw))
+
+    def send_wire(self, mail_from: str, rcpts: list[str], data: bytes) -> None:
+        """Send one message already in its SMTP form (``to_wire``), as a mail server sends
+        from its queue; raise SMTPReplyError unless the server takes it."""
         commands = [f"MAIL FROM:<{mail_from}>", *(f"RCPT TO:<{r}>" for r in rcpts), "DATA"]
         expected = ["250"] * (len(commands) - 1) + ["354"]
         if self.pipelining:
@@ -52,10 +66,7 @@ class MTAClient:
             for command, code in zip(commands, expected, strict=True):
                 self._sock.sendall(f"{command}\r\n".encode())
                 self._expect(self._reply(), code)
-        data = LEADING_DOT_RE.sub(b"..", LINE_END_RE.sub(b"\r\n", raw))
-        if not data.endswith(b"\r\n"):
-            data += b"\r\n"
-        self._sock.sendall(data + b".\r\n")
+        self._sock.sendall(data)
         self._expect(self._reply(), "250")
 
     def close(self) -> None:
