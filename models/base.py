@@ -35,6 +35,9 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "busy_timeout": 30000,
     "mmap_size": 268435456,
+    # Journals of savepoints in memory: past 64 KiB SQLite otherwise spills them to a temporary
+    # file, and every inbound message is applied in a savepoint of its own.
+    "temp_store": "memory",
 }
 
 
