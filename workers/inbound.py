@@ -304,9 +304,9 @@ class Claim:
 
     def _claim(self) -> list[int]:
         now = clock.now()
-        received, processing = CLAIMABLE
+        received, processing = CLAIMABLE  # a claim sets the second
         params = [
-            "processing",
+            processing,
             InboundMessage.lease_until.db_value(now + LEASE),
             *self.ids,
             received,
