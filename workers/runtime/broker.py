@@ -1,0 +1,50 @@
+"""Broker setup: configure Dramatiq on Redis, then import the actor modules."""
+
+from __future__ import annotations
+
+import dramatiq
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+from workers import settings as settings_mod
+from workers.dbmiddleware import DatabaseMiddleware
+from workers.gcfreeze import FreezeBootHeap
+from workers.redis_broker import TandemRedisBroker
+
+_settings = settings_mod.get()
+
+#: A worker silent this long is dead and its unacknowledged messages go back to the queue
+#: (ms). Every fetch and ack heartbeats, and each queue's consumer fetches about once a second
+#: while idle, so a live worker stays well inside it; Dramatiq's default is a minute. A message
+#: handed out twice is harmless: actors claim their row in the database first.
+HEARTBEAT_TIMEOUT = 15_000
+
+#: Chance, per million broker commands, that one runs queue maintenance (the pass that requeues
+#: a dead worker's messages). Dramatiq's default of 1,000 left messages stranded for over seven
+#: minutes; an idle worker sends several commands a second, so 20,000 means seconds.
+MAINTENANCE_CHANCE = 20_000
+
+broker = TandemRedisBroker(
+    url=_settings.redis_url,
+    heartbeat_timeout=HEARTBEAT_TIMEOUT,
+    maintenance_chance=MAINTENANCE_CHANCE,
+    middleware=[
+        AgeLimit(),
+        TimeLimit(),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        Retries(min_backoff=1_000, max_backoff=300_000, max_retries=8),
+        DatabaseMiddleware(_settings.database_url),
+        FreezeBootHeap(),
+    ],
+)
+dramatiq.set_broker(broker)
+
+from workers import delivery, followup, inbound, jobs, scheduler  # noqa: E402,F401  (registers the actors)
