@@ -4,7 +4,7 @@ Run: ``/tmp/venv/bin/python bench/bench_delivery.py --n 2000``
 
 1. The floor: N emails rendered and sent over one SMTP connection by a plain loop.
 2. The queue: N emails written to the outbox (SQLite file) and delivered by
-   ``dramatiq workers -p 2`` on a private Redis, timed until the sink has all N.
+   ``dramatiq workers.actors -p 2`` on a private Redis, timed until the sink has all N.
 Both send to the same aiosmtpd sink in this process. Prints both rates and their ratio.
 """
 
@@ -41,7 +41,7 @@ CTX = {"subject": "Your follow-up session", "body": "Please send your progress u
 
 def floor(n: int, sink: CountingSink) -> float:
     """Render and send ``n`` emails over one connection with a plain loop; return seconds."""
-    from workers.mail import make_message
+    from workers.outbound.render import make_message
 
     conn = smtplib.SMTP("127.0.0.1", sink.port)
     start = time.perf_counter()
@@ -75,7 +75,7 @@ def make_people(count: int, prefix: str) -> list:
 
 def queue_emails(people: list, prefix: str) -> None:
     """Write one email per person to the outbox, a batch per transaction, as an action would."""
-    from workers import outbox
+    from workers.outbound import outbox
 
     for first in range(0, len(people), BATCH):
         with outbox.transaction():

@@ -8,7 +8,7 @@ Run: ``make bench`` or ``.venv/bin/python bench/bench_inbound.py --n 10000`` (de
 2. End to end: the same N messages sent over SMTP to ``flask --app web mailin`` (a subprocess),
    pipelined as mail servers send (``bench/mta_client.py``, each message put in its SMTP form
    before timing starts, as a server's queue holds it; ``--smtplib`` sends with Python's
-   smtplib instead, one command per round trip), and processed by ``dramatiq workers -p 2``
+   smtplib instead, one command per round trip), and processed by ``dramatiq workers.actors -p 2``
    (at the Procfile's lower CPU priority) on a private Redis and a SQLite file (or
    ``--database-url``), timed from the first message sent until all N reached a final status.
 Replies come from several clients (plain text, Gmail, Outlook HTML), with calendar answers,
@@ -60,8 +60,8 @@ ENV = {
 
 def floor(messages: list[tuple[str, list[str], bytes]], when: str) -> float:
     """Parse and trim every message in this process; return the seconds it took."""
-    from workers.message import UnreadableMessage, parse_message
-    from workers.trimming import trim_reply
+    from workers.reading.message import UnreadableMessage, parse_message
+    from workers.reading.trimming import trim_reply
 
     start = time.perf_counter()
     for _, _, raw in tqdm(messages, desc=f"floor ({when}): parse + trim", unit="msg"):
@@ -77,7 +77,7 @@ def make_targets(count: int) -> list[Target]:
     """Create people, their items, the emails they answer and the sessions they attend."""
     from models import ActionItem, OutboundEmail, Person, Programme, Session, clock, db
     from workers import settings as settings_mod
-    from workers.tokens import make_bounce_address, make_reply_address
+    from workers.outbound.tokens import make_bounce_address, make_reply_address
 
     settings = settings_mod.get()
     targets = []
@@ -191,7 +191,7 @@ def end_to_end(messages: list, warm: list, args: argparse.Namespace, env: dict) 
     listener = start([sys.executable, "-m", "flask", "--app", "web", "mailin"], env)
     # Only the inbound queue: the confirmations appliers write stay in the outbox, for the
     # delivery workers to send (bench_delivery.py measures those).
-    command = [*WORKER_NICE, sys.executable, "-m", "dramatiq", "workers"]
+    command = [*WORKER_NICE, sys.executable, "-m", "dramatiq", "workers.actors"]
     command += ["-p", str(args.processes)]
     command += ["-t", str(args.threads), "-Q", "inbound"]
     workers = start(command, env)

@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python bench/bench_inbound_workers.py --n 6000`` (``make bench`` runs it too)
 
 The N messages of ``bench_inbound.py`` are stored and enqueued in batches of ``--batch`` ids
-first, with no listener; then ``dramatiq workers -p 2`` (at the Procfile's lower CPU
+first, with no listener; then ``dramatiq workers.actors -p 2`` (at the Procfile's lower CPU
 priority) applies them. It prints their rate, their CPU per message, how busy they kept the
 cores (below 100 %: waits for the SQLite write lock or the broker) and, measured in the same
 run, the floor and the ratio. This isolates the workers from the listener and the senders
@@ -38,14 +38,12 @@ from bench.support import WORKER_NICE  # noqa: E402
 
 def store_and_enqueue(messages: list, batch: int) -> int:
     """Store the messages as the listener would and enqueue their ids; return how many."""
-    from workers import inbound
+    from workers.inbound import store, worker
 
-    arrivals = [
-        inbound.Arrival(raw, "smtp", mail_from, rcpts) for mail_from, rcpts, raw in messages
-    ]
-    ids = [row.id for row, new in inbound.store_many(arrivals) if new]
+    arrivals = [store.Arrival(raw, "smtp", mail_from, rcpts) for mail_from, rcpts, raw in messages]
+    ids = [row.id for row, new in store.store_many(arrivals) if new]
     for first in range(0, len(ids), batch):
-        inbound.enqueue_many(ids[first : first + batch])
+        worker.enqueue_many(ids[first : first + batch])
     return len(ids)
 
 
@@ -68,7 +66,7 @@ def main() -> None:
         before = floor(messages, "before")
         total = store_and_enqueue(warm, args.batch)
         total += (count := store_and_enqueue(messages, args.batch))
-        command = [*WORKER_NICE, sys.executable, "-m", "dramatiq", "workers"]
+        command = [*WORKER_NICE, sys.executable, "-m", "dramatiq", "workers.actors"]
         command += ["-p", str(args.processes), "-t", "1", "-Q", "inbound"]
         workers = start(command, env)
         while finished() < len(warm):  # the workers have booted and taken the warm-up batch

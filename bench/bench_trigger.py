@@ -3,7 +3,7 @@
 Run: ``/tmp/venv/bin/python bench/bench_trigger.py`` (``--n 10000`` for the full size)
 
 1. The system: a cycle with N stakeholders (each owning an item and a metric) is triggered;
-   the outbox rows are delivered by ``dramatiq workers -p 2`` on a private Redis (SQLite file,
+   the outbox rows are delivered by ``dramatiq workers.actors -p 2`` on a private Redis (SQLite file,
    or DATABASE_URL when it names PostgreSQL). Timed from the trigger until the sink has
    accepted all 2N emails (an invitation and an update request each).
 2. The floor: the same 2N emails, loaded beforehand, rendered and sent over one SMTP
@@ -112,7 +112,7 @@ def system(n: int, sink: CountingSink, processes: int, threads: int) -> tuple[fl
 
 def floor(rows: list, sink: CountingSink) -> float:
     """Render and send the same emails over one connection with a plain loop; return seconds."""
-    from workers.mail import make_message
+    from workers.outbound.render import make_message
 
     plain = [
         (
@@ -168,7 +168,7 @@ def setup_env(sink: CountingSink, redis: RedisServer) -> None:
 
     init_db(url).connect()
     migrate()
-    import workers  # noqa: F401  (the broker on the private Redis)
+    import workers.actors  # noqa: F401  (the broker on the private Redis)
 
 
 def main() -> None:

@@ -49,7 +49,15 @@ WORKER_NICE = ["nice", "-n", "10"]
 
 def start_workers(env: dict, processes: int, threads: int) -> subprocess.Popen:
     """Start ``dramatiq workers`` with ``env``, logging to a temporary file it prints."""
-    command = [*WORKER_NICE, sys.executable, "-m", "dramatiq", "workers", "-p", str(processes)]
+    command = [
+        *WORKER_NICE,
+        sys.executable,
+        "-m",
+        "dramatiq",
+        "workers.actors",
+        "-p",
+        str(processes),
+    ]
     command += ["-t", str(threads)]
     log = open(Path(tempfile.mkdtemp(prefix="tandem-bench-")) / "workers.log", "ab")  # noqa: SIM115
     print(f"worker log: {log.name}")

@@ -98,7 +98,8 @@ def redis_broker():
     """The real Redis broker, flushed before and after the test."""
     import dramatiq
 
-    from workers import broker
+    import workers.actors  # noqa: F401  (every actor, job handler and scheduler sweep)
+    from workers.runtime.broker import broker
 
     broker.flush_all()
     broker.emit_after("process_boot")
@@ -164,7 +165,7 @@ class SmtpSink:
 @pytest.fixture
 def smtp_sink(db):
     """A running SMTP sink that Tandem's SMTP_URL points at."""
-    from workers import smtp
+    from workers.outbound import smtp
 
     sink = SmtpSink()
     sink.controller.start()
@@ -206,8 +207,8 @@ def runner(app):
 @pytest.fixture
 def mailin(db):
     """The inbound SMTP listener on a free port, storing into the test database."""
-    from workers import mailin as mailin_mod
     from workers import settings as settings_mod
+    from workers.inbound import listener as mailin_mod
 
     controller = mailin_mod.make_controller(settings_mod.get(), "127.0.0.1", services.free_port())
     controller.start()

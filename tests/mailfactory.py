@@ -9,8 +9,8 @@ from email.utils import format_datetime, make_msgid
 
 from models import ActionItem, ActionItemUpdate, Person, Programme
 from workers import settings as settings_mod
-from workers.appliers import ReplyContext
-from workers.tokens import make_reply_address
+from workers.inbound.appliers import ReplyContext
+from workers.outbound.tokens import make_reply_address
 
 #: The quoted history a mail client puts under a reply.
 QUOTED = (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from workers.bounces import is_bounce, is_hard, parse_bounce, parse_bounces
-from workers.message import parse_message
-from workers.tokens import make_bounce_address
+from workers.outbound.tokens import make_bounce_address
+from workers.reading.bounces import is_bounce, is_hard, parse_bounce, parse_bounces
+from workers.reading.message import parse_message
 
 SECRET = "test-secret"
 

@@ -19,8 +19,8 @@ SCREENSHOT = Path("/tmp/tandem-devmail.png")
 def live_server(db, tmp_path):
     """The web app with the dev mailbox on, served by werkzeug in a thread."""
     from web import create_app
-    from workers import demo
     from workers import settings as settings_mod
+    from workers.dev import demo
 
     app = create_app(
         {"DATABASE_URL": settings_mod.get().database_url, "DEV_MAILBOX": "1"},
@@ -34,7 +34,7 @@ def live_server(db, tmp_path):
 @pytest.fixture
 def caught_mail(db):
     """A dev mail catcher that has caught one message over SMTP."""
-    from workers import catcher
+    from workers.dev import catcher
 
     controller = catcher.make_controller(services.free_port())
     controller.start()
@@ -60,7 +60,7 @@ def caught_mail(db):
 def test_it_logs_in_and_reads_the_dev_mailbox(live_server, caught_mail):
     from playwright.sync_api import expect
 
-    from workers import demo
+    from workers.dev import demo
 
     base_url, (email, password) = live_server
     with chromium() as browser:

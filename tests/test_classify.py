@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from workers.classify import KINDS, classify
-from workers.message import UnreadableMessage, parse_message
+from workers.reading.classify import KINDS, classify
+from workers.reading.message import UnreadableMessage, parse_message
 
 MESSAGE_TMPL = """\
 From: Ann Example <ann@example.com>

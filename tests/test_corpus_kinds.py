@@ -8,10 +8,10 @@ from collections import Counter
 import pytest
 
 from tests.services import corpus_dir
-from workers.bounces import parse_bounces
-from workers.classify import classify
-from workers.itip import REPLY_METHODS, parse_calendar
-from workers.message import UnreadableMessage, parse_message
+from workers.reading.bounces import parse_bounces
+from workers.reading.classify import classify
+from workers.reading.itip import REPLY_METHODS, parse_calendar
+from workers.reading.message import UnreadableMessage, parse_message
 
 #: Manifest kinds that name a report or an automatic answer; every other kind is a person's mail.
 EXPECTED_KINDS = {

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests import services
-from workers.htmltext import html_to_text
-from workers.message import parse_message
-from workers.trimming import trim_reply
+from workers.reading.htmltext import html_to_text
+from workers.reading.message import parse_message
+from workers.reading.trimming import trim_reply
 
 #: Floor for the share of cases matching the source project's expected text (measured 100/109).
 EXACT_FLOOR = 0.915

@@ -19,8 +19,9 @@ from models import OutboundEmail, Person, clock, init_db
 from models import db as proxy
 from models.migrations import migrate
 from tests.conftest import SmtpSink
-from workers import outbox, scheduler
 from workers import settings as settings_mod
+from workers.outbound import outbox
+from workers.runtime import scheduler
 
 #: Project root, put on the workers' PYTHONPATH.
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +68,7 @@ def sink():
 
 
 def start_workers(db_url: str, smtp_url: str, lease_seconds: int, log: Path) -> subprocess.Popen:
-    """Start ``dramatiq workers -p 1 -t 4`` in its own process group."""
+    """Start ``dramatiq workers.actors -p 1 -t 4`` in its own process group."""
     env = {
         **os.environ,
         "DATABASE_URL": db_url,
@@ -76,7 +77,7 @@ def start_workers(db_url: str, smtp_url: str, lease_seconds: int, log: Path) -> 
         "DELIVERY_LEASE_SECONDS": str(lease_seconds),
         "PYTHONPATH": str(ROOT),
     }
-    command = [sys.executable, "-m", "dramatiq", "workers", "-p", "1", "-t", "4"]
+    command = [sys.executable, "-m", "dramatiq", "workers.actors", "-p", "1", "-t", "4"]
     with open(log, "ab") as out:
         return subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True

@@ -12,8 +12,9 @@ import pytest
 from models import Membership, OutboundEmail, Person, Programme, clock
 from tests.browser import chromium, serve
 from tests.test_followup_e2e import gmail_reply
-from workers import inbound
-from workers.delivery import build
+from workers.inbound import store as inbound_store
+from workers.inbound import worker as inbound_worker
+from workers.outbound.delivery import build
 
 #: Where the screenshot of the cycle page goes, for a person to look at.
 SCREENSHOT = Path("/tmp/tandem-cycle.png")
@@ -50,8 +51,8 @@ def answer(person_email: str, kind: str, text: str) -> str:
         .get()
     )
     sent = email.message_from_bytes(build(row).as_bytes(), policy=email.policy.default)
-    stored, _ = inbound.store_raw(gmail_reply(sent, person_email, text), "smtp")
-    return inbound.process(stored.id)
+    stored, _ = inbound_store.store_raw(gmail_reply(sent, person_email, text), "smtp")
+    return inbound_worker.process(stored.id)
 
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)

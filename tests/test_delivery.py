@@ -18,8 +18,9 @@ from peewee import IntegrityError, Value
 from models import AuditEvent, OutboundEmail, Person, clock
 from tests import services
 from tests.conftest import SmtpSink
-from workers import delivery, outbox, scheduler, sentmarks, smtp
 from workers import settings as settings_mod
+from workers.outbound import delivery, outbox, sentmarks, smtp
+from workers.runtime import scheduler
 
 ICS = (
     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Tandem//EN\r\nMETHOD:REQUEST\r\n"

@@ -19,7 +19,7 @@ from models import (
     User,
     clock,
 )
-from workers import demo
+from workers.dev import demo
 
 
 def row_counts() -> dict[str, int]:

@@ -17,7 +17,8 @@ from models import CaughtMail, User
 from tests import services
 from tests.test_auth import csrf_token, login
 from web.auth import create_user
-from workers import catcher, devreply
+from workers.dev import catcher
+from workers.dev import replyas as devreply
 
 ORIGINAL = """\
 From: Tandem <tandem@tandem.test>
@@ -457,8 +458,8 @@ def test_it_runs_the_catcher_from_the_command_line(db, tmp_path):
 
 def test_it_replies_into_the_real_inbound_listener(db, redis_broker):
     from models import InboundMessage
-    from workers import mailin
     from workers import settings as settings_mod
+    from workers.inbound import listener as mailin
 
     # Given Tandem's own inbound SMTP listener and a caught mail
     port = services.free_port()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from models import OutboundEmail, Person, Programme, Session, clock
 from workers import settings as settings_mod
-from workers.explain import explain
-from workers.tokens import make_reply_address
+from workers.inbound.explain import explain
+from workers.outbound.tokens import make_reply_address
 
 ROOT = Path(__file__).resolve().parent.parent
 

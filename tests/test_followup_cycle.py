@@ -21,11 +21,11 @@ from models import (
     clock,
 )
 from tests.followup_data import make_programme
-from workers import jobs
-from workers.appliers import APPLIERS, ReplyContext
 from workers.followup import brief, reminders, summary, trigger
 from workers.followup.common import CycleStateError
-from workers.inbound_errors import AmbiguousReplyError
+from workers.inbound.appliers import APPLIERS, ReplyContext
+from workers.inbound.errors import AmbiguousReplyError
+from workers.runtime import jobs
 
 
 def reply(person, object_type: str, object_id: int, text: str) -> str:

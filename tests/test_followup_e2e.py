@@ -12,9 +12,11 @@ from icalendar import Calendar, Event, vCalAddress
 
 from models import ActionItem, Cycle, InboundMessage, MetricValue, Participant, Rsvp, clock
 from tests.followup_data import make_programme
-from workers import inbound, scheduler
 from workers.followup import trigger
 from workers.followup.items import create_item
+from workers.inbound import store as inbound_store
+from workers.inbound import worker as inbound_worker
+from workers.runtime import scheduler
 
 #: The quoted header line Gmail writes above the message it answers.
 GMAIL_ATTRIBUTION = "On {date}, Tandem <{addr}> wrote:"
@@ -112,8 +114,8 @@ def drain(worker) -> None:
 
 def receive(raw: bytes, worker) -> str:
     """Store a message as the mail-in listener would, process it, and let the worker deliver."""
-    row, _ = inbound.store_raw(raw, "smtp")
-    status = inbound.process(row.id)
+    row, _ = inbound_store.store_raw(raw, "smtp")
+    status = inbound_worker.process(row.id)
     drain(worker)
     return status
 

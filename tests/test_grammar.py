@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from models import clock
 from tests.services import corpus_dir
-from workers.grammar import parse_date, parse_notes, parse_reply
+from workers.grammar.reply import parse_date, parse_notes, parse_reply
 
 #: A Wednesday, so that weekday answers are easy to check.
 TODAY = dt.date(2026, 11, 25)

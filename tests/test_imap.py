@@ -18,7 +18,7 @@ import pytest
 from models import ImapCursor, InboundMessage
 from tests import mailfactory as mf
 from tests import services
-from workers import imap
+from workers.inbound import imap
 
 #: Dovecot's configuration for one test server: IMAP with STARTTLS, IMAPS, a passwd file.
 DOVECOT_CONF = """\

@@ -13,8 +13,10 @@ import pytest
 
 from models import ActionItemUpdate, InboundMessage, InboundRaw, OutboundEmail
 from tests import mailfactory as mf
-from workers import inbound, outbox
-from workers.appliers import APPLIERS
+from workers.inbound import claim as inbound_claim
+from workers.inbound import store as inbound_store
+from workers.inbound.appliers import APPLIERS
+from workers.outbound import outbox
 
 TO = "reply+anything@tandem.test"
 SECRET = "http-shared-secret"
@@ -170,7 +172,7 @@ def test_a_reply_to_a_sent_email_is_linked_to_it(
 
 
 def test_storing_reads_the_first_message_id_and_subject_unfolded():
-    from workers.inbound import first_fields
+    from workers.inbound.store import first_fields
 
     raw = (
         b"Received: by mx\r\nsubject: Re: the plan,\r\n\tfolded \xc3\xa9t\xc3\xa9\r\n"
@@ -198,13 +200,13 @@ def test_storing_reads_the_first_message_id_and_subject_unfolded():
     ],
 )
 def test_the_header_ends_at_the_first_empty_line(raw, end):
-    from workers.inbound import header_end
+    from workers.inbound.store import header_end
 
     assert header_end(raw) == end
 
 
 def test_storing_together_keeps_each_message_once(db):
-    from workers.inbound import Arrival, store_many
+    from workers.inbound.store import Arrival, store_many
 
     # Given a stored message, then a batch repeating it, repeating itself and a Message-ID
     first = mf.reply("ada@example.org", "reply+x@tandem.test", "one")
@@ -226,13 +228,13 @@ def test_a_message_s_bytes_live_apart_from_the_row_its_progress_updates(db):
     raw = mf.reply("ada@example.org", TO, "done").replace(
         b"\r\n\r\n", b"\r\nX-Filler: yes\r\n\r\n" + b"A" * 200_000 + b"\r\n", 1
     )
-    row, new = inbound.store_raw(raw, "smtp")
+    row, new = inbound_store.store_raw(raw, "smtp")
     # Then its row holds no bytes (SQLite rewrites a whole row on each update), its bytes are
     # stored once beside it, and a claim and a plain read both give them back
     assert new
     assert "raw" not in {column.name for column in db.get_columns("inbound_message")}
     assert [bytes(r.raw) for r in InboundRaw.select()] == [raw]
-    assert [bytes(r.raw) for r in inbound.claim_many([row.id])] == [raw]
+    assert [bytes(r.raw) for r in inbound_claim.claim_many([row.id])] == [raw]
     assert bytes(InboundMessage.get_by_id(row.id).raw) == raw
     # And saving the row again leaves the bytes as they were
     again = InboundMessage.get_by_id(row.id)

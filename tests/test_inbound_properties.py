@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from models import InboundMessage, Session
 from tests import mailfactory as mf
-from workers import inbound
-from workers.appliers import APPLIERS
+from workers.inbound import store as inbound_store
+from workers.inbound import worker as inbound_worker
+from workers.inbound.appliers import APPLIERS
 
 #: Where every stored message must end.
 FINAL = {"applied", "auto_reply", "bounce", "quarantined"}
@@ -58,8 +59,8 @@ def seeds(db, monkeypatch):
 
 
 def run(raw: bytes) -> InboundMessage:
-    row, _ = inbound.store_raw(raw, "smtp", "", ["reply+x@tandem.test"])
-    inbound.process(row.id)
+    row, _ = inbound_store.store_raw(raw, "smtp", "", ["reply+x@tandem.test"])
+    inbound_worker.process(row.id)
     return InboundMessage.get_by_id(row.id)
 
 
@@ -102,9 +103,9 @@ def test_a_batch_of_mutated_messages_ends_final_together(seeds):
     @given(raws=st.lists(mutated(seeds), min_size=2, max_size=6))
     def check(raws: list[bytes]) -> None:
         InboundMessage.delete().execute()  # each example stores its batch anew
-        arrivals = [inbound.Arrival(raw, "smtp", "", ["reply+x@tandem.test"]) for raw in raws]
-        ids = sorted({row.id for row, _ in inbound.store_many(arrivals)})
-        inbound.process_many(ids)
+        arrivals = [inbound_store.Arrival(raw, "smtp", "", ["reply+x@tandem.test"]) for raw in raws]
+        ids = sorted({row.id for row, _ in inbound_store.store_many(arrivals)})
+        inbound_worker.process_many(ids)
         rows = InboundMessage.select().where(InboundMessage.id.in_(ids))
         assert {row.status for row in rows} <= FINAL, [(r.status, r.reason) for r in rows]
 

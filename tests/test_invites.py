@@ -11,8 +11,8 @@ import pytest
 from icalendar import Calendar
 
 from tests.services import corpus_dir
-from workers import invites
-from workers.mail import make_message
+from workers.outbound import invites
+from workers.outbound.render import make_message
 
 INFO = invites.SessionInfo(
     uid="abc-123@tandem.test",
@@ -153,7 +153,7 @@ def test_it_writes_the_fields_real_client_requests_carry():
 
 
 def test_it_reads_back_with_the_inbound_calendar_parser():
-    from workers.itip import parse_calendar
+    from workers.reading.itip import parse_calendar
 
     reply = parse_calendar(_build())
     assert reply is not None

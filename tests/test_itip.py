@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workers.itip import address_of, parse_calendar
+from workers.reading.itip import address_of, parse_calendar
 
 REPLY_TMPL = """BEGIN:VCALENDAR\r
 PRODID:-//Google Inc//Google Calendar 70.9054//EN\r

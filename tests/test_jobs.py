@@ -8,7 +8,7 @@ import pytest
 
 from models import Job, clock
 from models import db as models_db
-from workers import jobs, scheduler
+from workers.runtime import jobs, scheduler
 
 CALLS: list[dict] = []
 
@@ -102,7 +102,7 @@ def test_it_takes_over_a_job_whose_worker_died(db):
     # When its lease has run out
     clock.travel(jobs.LEASE + dt.timedelta(seconds=1))
     # Then the scheduler enqueues it again and another worker runs it
-    assert job.id in scheduler._due_jobs(clock.now())
+    assert job.id in jobs.due_jobs(clock.now())
     assert jobs.run(job.id) == "done"
     assert CALLS == [{"n": 1}]
 

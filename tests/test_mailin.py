@@ -17,9 +17,10 @@ import pytest
 from models import InboundMessage
 from tests import mailfactory as mf
 from tests import services
-from workers import inbound
-from workers import mailin as mailin_mod
-from workers.scheduler import tick
+from workers.inbound import listener as mailin_mod
+from workers.inbound import store as inbound_store
+from workers.inbound import worker as inbound_worker
+from workers.runtime.scheduler import tick
 
 TO = "reply+anything@tandem.test"
 
@@ -80,18 +81,18 @@ def test_it_keeps_the_message_when_the_broker_is_down(db, mailin, redis_broker, 
     def refuse(*args, **kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(inbound.process_inbound, "send", refuse)
-    monkeypatch.setattr(inbound.process_inbound_batch, "send", refuse)
+    monkeypatch.setattr(inbound_worker.process_inbound, "send", refuse)
+    monkeypatch.setattr(inbound_worker.process_inbound_batch, "send", refuse)
     # When a message arrives, it is still accepted and stored
     send(mailin.port, mf.reply("ada@example.org", TO, "done"))
     mailin.handler.enqueuer.flush()
     [row] = InboundMessage.select()
     assert row.status == "received"
-    assert redis_broker.client.llen(f"dramatiq:{inbound.process_inbound.queue_name}") == 0
+    assert redis_broker.client.llen(f"dramatiq:{inbound_worker.process_inbound.queue_name}") == 0
     # Then the scheduler enqueues it once the broker is back
     monkeypatch.undo()
     assert tick()["inbound"] == 1
-    assert redis_broker.client.llen(f"dramatiq:{inbound.process_inbound.queue_name}") >= 1
+    assert redis_broker.client.llen(f"dramatiq:{inbound_worker.process_inbound.queue_name}") >= 1
 
 
 def test_the_mailin_command_listens_and_stores(db, settings, tmp_path):
@@ -120,7 +121,7 @@ def test_the_mailin_command_listens_and_stores(db, settings, tmp_path):
 
 def _queued(redis_broker) -> list:
     """Return what waits in the inbound queue: a list of ids per batch, an id per single."""
-    queue = f"dramatiq:{inbound.process_inbound.queue_name}"
+    queue = f"dramatiq:{inbound_worker.process_inbound.queue_name}"
     client = redis_broker.client
     raw = [client.hget(f"{queue}.msgs", key) for key in client.lrange(queue, 0, -1)]
     return [json.loads(m)["args"][0] for m in raw]
@@ -130,7 +131,7 @@ def test_it_hands_stored_messages_to_the_workers_in_batches(db, redis_broker):
     # Given an enqueuer that waits long enough to gather messages
     enqueuer = mailin_mod.Enqueuer(size=3, delay=60)
     raws = [mf.reply(f"p{i}@example.org", TO, "done") for i in range(7)]
-    rows = [inbound.store_raw(raw, "smtp")[0] for raw in raws]
+    rows = [inbound_store.store_raw(raw, "smtp")[0] for raw in raws]
     # When seven stored messages are added
     for row in rows:
         enqueuer.add(row.id)
@@ -150,7 +151,8 @@ def _wait_for(condition, seconds: float = 10.0) -> None:
 
 def test_a_full_batch_goes_at_once_and_a_short_one_after_the_delay(db, redis_broker):
     rows = [
-        inbound.store_raw(mf.reply(f"p{i}@example.org", TO, "done"), "smtp")[0] for i in range(4)
+        inbound_store.store_raw(mf.reply(f"p{i}@example.org", TO, "done"), "smtp")[0]
+        for i in range(4)
     ]
     # Given an enqueuer that would wait a minute to fill a batch of three
     full = mailin_mod.Enqueuer(size=3, delay=60)
@@ -347,14 +349,14 @@ def test_it_answers_empty_and_overlong_data_as_aiosmtpd_does(db, mailin, data, c
 def test_a_message_that_cannot_be_stored_fails_alone_in_its_batch(db, monkeypatch):
     # Given a store that breaks on one message, and three messages arriving together
     poison = mf.reply("eve@example.org", TO, "breaks the store")
-    real = inbound.store_many
+    real = inbound_store.store_many
 
     def store_many(arrivals):
         if any(a.raw == poison for a in arrivals):
             raise ValueError("cannot store this one")
         return real(arrivals)
 
-    monkeypatch.setattr(inbound, "store_many", store_many)
+    monkeypatch.setattr(inbound_store, "store_many", store_many)
     storer = mailin_mod.Storer()
     raws = [mf.reply("ada@example.org", TO, "one"), poison, mf.reply("bob@example.org", TO, "two")]
     # When they are stored
@@ -371,7 +373,7 @@ def _store_together(storer, raws: list[bytes], loop) -> list:
 
     async def arrive():
         with storer._ready:
-            arrivals = [inbound.Arrival(raw, "smtp") for raw in raws]
+            arrivals = [inbound_store.Arrival(raw, "smtp") for raw in raws]
             tasks = [asyncio.ensure_future(storer.store(arrival)) for arrival in arrivals]
             await asyncio.sleep(0)  # each task queues its message
         return await asyncio.gather(*tasks, return_exceptions=True)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workers.charsets import decode_bytes, unflow
-from workers.message import UnreadableMessage, parse_message
+from workers.reading.charsets import decode_bytes, unflow
+from workers.reading.message import UnreadableMessage, parse_message
 
 PLAIN = b"""\
 From: =?utf-8?q?Ada_Lov=C3=A9lace?= <Ada@Example.ORG>

@@ -25,11 +25,14 @@ from models import (
     clock,
 )
 from tests import mailfactory as mf
-from workers import inbound, outbox
 from workers import settings as settings_mod
-from workers.appliers import APPLIERS
-from workers.inbound_errors import AmbiguousReplyError
-from workers.tokens import make_bounce_address, make_reply_address
+from workers.inbound import claim as inbound_claim
+from workers.inbound import store as inbound_store
+from workers.inbound import worker as inbound_worker
+from workers.inbound.appliers import APPLIERS
+from workers.inbound.errors import AmbiguousReplyError
+from workers.outbound import outbox
+from workers.outbound.tokens import make_bounce_address, make_reply_address
 
 
 @pytest.fixture
@@ -39,8 +42,8 @@ def item_applier(monkeypatch):
 
 
 def run(raw: bytes, rcpt_to: list[str] | None = None) -> InboundMessage:
-    row, _ = inbound.store_raw(raw, "smtp", "", rcpt_to)
-    inbound.process(row.id)
+    row, _ = inbound_store.store_raw(raw, "smtp", "", rcpt_to)
+    inbound_worker.process(row.id)
     return InboundMessage.get_by_id(row.id)
 
 
@@ -318,7 +321,7 @@ def test_it_updates_the_rsvp_from_a_calendar_reply(db):
 
 def test_a_first_answer_recorded_meanwhile_by_another_worker_is_updated(db, monkeypatch):
     # Given an RSVP that another worker wrote after this one looked and found none
-    from workers import inbound_kinds
+    from workers.inbound import kinds as inbound_kinds
 
     ada = mf.make_person()
     session = _session()
@@ -381,7 +384,7 @@ def _stored_replies(count: int) -> list[int]:
         person = mf.make_person(email=f"p{i}@example.org")
         item = mf.make_item(person)
         raw = mf.reply(person.email, mf.reply_address(person, "item", item.id), f"Done {i}.")
-        ids.append(inbound.store_raw(raw, "smtp")[0].id)
+        ids.append(inbound_store.store_raw(raw, "smtp")[0].id)
     return ids
 
 
@@ -393,8 +396,8 @@ def test_it_applies_a_batch_once_and_skips_messages_another_worker_holds(db, ite
         InboundMessage.id == ids[1]
     ).execute()
     # When one batch names them all, twice over
-    first = inbound.process_many([*ids, ids[0]])
-    second = inbound.process_many(ids)
+    first = inbound_worker.process_many([*ids, ids[0]])
+    second = inbound_worker.process_many(ids)
     # Then the free ones were applied once each, and the held one was left alone
     assert first == {ids[0]: "applied", ids[2]: "applied"}
     assert second == {}
@@ -410,16 +413,16 @@ def test_a_claim_takes_messages_whose_lease_ran_out_and_counts_the_attempt(db, i
         InboundMessage.id == ids[0]
     ).execute()
     # When another worker claims both
-    claim = inbound.Claim(ids)
+    claim = inbound_claim.Claim(ids)
     assert claim.attempt()
     # Then it takes both, each with a lease of its own and one more attempt counted
     assert claim.taken == set(ids)
     rows = {row.id: row for row in InboundMessage.select().where(InboundMessage.id.in_(ids))}
     assert {row.status for row in rows.values()} == {"processing"}
-    assert all(row.lease_until > clock.now() + inbound.LEASE / 2 for row in rows.values())
+    assert all(row.lease_until > clock.now() + inbound_claim.LEASE / 2 for row in rows.values())
     assert (rows[ids[0]].attempts, rows[ids[1]].attempts) == (2, 1)
     # And a second claim, while those leases last, takes nothing
-    again = inbound.Claim(ids)
+    again = inbound_claim.Claim(ids)
     assert again.attempt() and again.taken == set()
 
 
@@ -439,37 +442,37 @@ def test_it_hands_back_the_rest_of_a_batch_when_the_database_fails(db, monkeypat
     monkeypatch.setitem(APPLIERS, "item", flaky)
     # When the batch runs, the error reaches the caller (so the broker retries)
     with pytest.raises(OperationalError):
-        inbound.process_many(ids)
+        inbound_worker.process_many(ids)
     # Then nothing of the batch was kept (one transaction: fewer than WRITE_CHUNK messages)
     # and all three are free at once
     statuses = [InboundMessage.get_by_id(i).status for i in ids]
     assert statuses == ["received", "received", "received"]
     assert ActionItemUpdate.select().count() == 0
     monkeypatch.setitem(APPLIERS, "item", mf.record_update)
-    assert inbound.process_many(ids) == {i: "applied" for i in ids}
+    assert inbound_worker.process_many(ids) == {i: "applied" for i in ids}
     assert ActionItemUpdate.select().count() == 3
 
 
 def test_it_hands_back_what_a_slow_batch_has_not_reached(db, monkeypatch, redis_broker):
     # Given two stored replies, so slow to read that half the lease goes by on the first
-    from workers import pipeline
+    from workers.inbound import pipeline
 
     ids = _stored_replies(2)
     read = pipeline.read
 
     def slow(row):
-        clock.travel(inbound.LEASE)
+        clock.travel(inbound_claim.LEASE)
         return read(row)
 
     monkeypatch.setattr(pipeline, "read", slow)
     monkeypatch.setitem(APPLIERS, "item", mf.record_update)
     # When the batch runs
-    statuses = inbound.process_many(ids)
+    statuses = inbound_worker.process_many(ids)
     # Then the second is handed back (and enqueued again) before its lease could run out
     assert statuses == {ids[0]: "applied"}
     row = InboundMessage.get_by_id(ids[1])
     assert (row.status, row.lease_until) == ("received", None)
-    assert redis_broker.client.llen(f"dramatiq:{inbound.process_inbound.queue_name}") == 1
+    assert redis_broker.client.llen(f"dramatiq:{inbound_worker.process_inbound.queue_name}") == 1
 
 
 def test_a_failing_message_leaves_the_rest_of_its_batch_applied(db, monkeypatch, redis_broker):
@@ -484,7 +487,7 @@ def test_a_failing_message_leaves_the_rest_of_its_batch_applied(db, monkeypatch,
 
     monkeypatch.setitem(APPLIERS, "item", failing_second)
     # When the batch runs
-    statuses = inbound.process_many(ids)
+    statuses = inbound_worker.process_many(ids)
     # Then the second is quarantined with none of its writes, and the others are applied
     assert statuses == {ids[0]: "applied", ids[1]: "quarantined", ids[2]: "applied"}
     assert InboundMessage.get_by_id(ids[1]).reason == "ProcessingError"
@@ -501,7 +504,7 @@ def test_a_message_id_no_database_can_hold_leaves_the_batch_working(db, monkeypa
     raw = bytes(odd.raw).replace(b"\r\n\r\n", header, 1)
     InboundRaw.update(raw=raw).where(InboundRaw.message == odd.id).execute()
     # When the batch runs, then both are applied (the odd id cannot be one of Tandem's)
-    assert inbound.process_many(ids) == {ids[0]: "applied", ids[1]: "applied"}
+    assert inbound_worker.process_many(ids) == {ids[0]: "applied", ids[1]: "applied"}
 
 
 @contextlib.contextmanager
@@ -510,7 +513,7 @@ def _write_lock_taken_elsewhere() -> Iterator[Callable[[], None]]:
 
     It frees itself after 10 seconds, should the code under test wait for it instead.
     """
-    from workers import sqlite_lock
+    from workers.runtime import sqlite_lock
 
     other = os.open(sqlite_lock.lock_path(), os.O_RDWR)
     fcntl.flock(other, fcntl.LOCK_EX)
@@ -527,9 +530,9 @@ def _write_lock_taken_elsewhere() -> Iterator[Callable[[], None]]:
 def test_a_worker_reads_on_while_another_writer_holds_the_lock(db, item_applier):
     # Given more stored replies than two write chunks, claimed, and another writer holding
     # SQLite's write lock until this worker has read every one of them
-    from workers import pipeline
+    from workers.inbound import pipeline
 
-    rows = inbound.claim_many(_stored_replies(2 * pipeline.WRITE_CHUNK + 1))
+    rows = inbound_claim.claim_many(_stored_replies(2 * pipeline.WRITE_CHUNK + 1))
     applied_while_reading = []
     read_step = pipeline._read_step
     with _write_lock_taken_elsewhere() as free, pytest.MonkeyPatch.context() as patch:
@@ -556,7 +559,7 @@ def test_a_worker_reads_its_batch_before_claiming_it_while_another_writer_holds_
 ):
     # Given stored replies, and another writer holding SQLite's write lock until this
     # worker has parsed every one of them
-    from workers import pipeline
+    from workers.inbound import pipeline
 
     ids = _stored_replies(3)
     claimed_while_reading = []
@@ -574,7 +577,7 @@ def test_a_worker_reads_its_batch_before_claiming_it_while_another_writer_holds_
 
         patch.setattr(pipeline, "read", read_then_look)
         # When the worker processes the batch
-        statuses = inbound.process_many(ids)
+        statuses = inbound_worker.process_many(ids)
     # Then it read every message before its claim, and claimed and applied them all after
     assert claimed_while_reading == [0, 0, 0]
     assert statuses == {i: "applied" for i in ids}
@@ -584,12 +587,12 @@ def test_a_worker_reads_its_batch_before_claiming_it_while_another_writer_holds_
 def test_a_batch_leaves_the_messages_another_worker_claimed_meanwhile(db, item_applier):
     # Given a batch loaded while the write lock was taken, and one of its messages claimed
     # by another worker before this one could claim
-    from workers import pipeline
+    from workers.inbound import pipeline
 
     ids = _stored_replies(3)
-    claim = inbound.Claim(ids)
-    rows = inbound.load(ids)
-    other = inbound.claim_many([ids[1]])
+    claim = inbound_claim.Claim(ids)
+    rows = inbound_claim.load(ids)
+    other = inbound_claim.claim_many([ids[1]])
     # When this worker handles the batch, claiming as it goes
     statuses = pipeline.handle_many(rows, claim=claim)
     # Then it applied only the two it claimed; the other worker's is left to it
@@ -601,10 +604,10 @@ def test_a_batch_leaves_the_messages_another_worker_claimed_meanwhile(db, item_a
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # PostgreSQL writers wait on rows
 def test_while_the_claim_waits_a_worker_does_not_read_messages_already_done(db, item_applier):
     # Given a batch naming a message applied before and a new one, and the write lock taken
-    from workers import pipeline
+    from workers.inbound import pipeline
 
     done, fresh = _stored_replies(2)
-    assert inbound.process_many([done]) == {done: "applied"}
+    assert inbound_worker.process_many([done]) == {done: "applied"}
     read_ids = []
     read = pipeline.read
     with _write_lock_taken_elsewhere() as free, pytest.MonkeyPatch.context() as patch:
@@ -616,7 +619,7 @@ def test_while_the_claim_waits_a_worker_does_not_read_messages_already_done(db, 
 
         patch.setattr(pipeline, "read", read_and_free)
         # When a worker processes the batch
-        statuses = inbound.process_many([done, fresh])
+        statuses = inbound_worker.process_many([done, fresh])
     # Then it read only the new one, and applied it
     assert read_ids == [fresh]
     assert statuses == {fresh: "applied"}

@@ -9,8 +9,9 @@ import pytest
 from models import ActionItemUpdate, AuditEvent, InboundMessage
 from tests import mailfactory as mf
 from web.auth import create_user
-from workers import inbound
-from workers.appliers import APPLIERS
+from workers.inbound import store as inbound_store
+from workers.inbound import worker as inbound_worker
+from workers.inbound.appliers import APPLIERS
 
 
 @pytest.fixture
@@ -33,8 +34,8 @@ def kept(db, monkeypatch):
         "Done <script>alert(1)</script>",
         subject="Re: my <b>item</b>",
     )
-    row, _ = inbound.store_raw(raw, "smtp")
-    inbound.process(row.id)
+    row, _ = inbound_store.store_raw(raw, "smtp")
+    inbound_worker.process(row.id)
     return InboundMessage.get_by_id(row.id), ada, item
 
 

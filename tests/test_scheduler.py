@@ -9,7 +9,8 @@ from dramatiq.brokers.redis import RedisBroker
 
 from models import InboundMessage, Job, OutboundEmail, Person, clock
 from tests import services
-from workers import jobs, outbox, scheduler
+from workers.outbound import outbox
+from workers.runtime import jobs, scheduler
 
 
 def queued_counts(broker) -> dict[str, int]:
@@ -78,7 +79,7 @@ def test_it_survives_a_broker_outage_and_finds_the_work_next_pass(db, redis_brok
     make_due_work(ago=dt.timedelta(minutes=1))
     dead = RedisBroker(url=f"redis://127.0.0.1:{services.free_port()}/0", middleware=[])
     # When a pass tries to enqueue it
-    with caplog.at_level(logging.WARNING, logger="workers.scheduler"):
+    with caplog.at_level(logging.WARNING, logger="workers.runtime.scheduler"):
         counts = scheduler.tick(broker=dead)
     # Then the failure is logged, not raised, and nothing counts as enqueued
     assert counts == {"emails": 0, "inbound": 0, "jobs": 0}

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workers.htmltext import html_to_text, strip_html_quotes
-from workers.trimming import trim_reply
+from workers.reading.htmltext import html_to_text, strip_html_quotes
+from workers.reading.trimming import trim_reply
 
 REPLY = "2 done\n3 60% waiting on HR"
 QUOTE = "> Please tell us how item 2 is going.\n> Thanks"

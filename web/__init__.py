@@ -7,12 +7,11 @@ import os
 from pathlib import Path
 
 from flask import Flask
-from flask_wtf import CSRFProtect
 
 from models import db, init_db
+from web import auth, cli, cycles, devmail, errors, inbound, programmes, quarantine
+from web.extensions import csrf
 from workers import settings as settings_mod
-
-csrf = CSRFProtect()
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -50,8 +49,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     def _close_db(exc: BaseException | None) -> None:
         if not db.is_closed():
             db.close()
-
-    from web import auth, cli, cycles, devmail, errors, inbound, programmes, quarantine
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(programmes.bp)

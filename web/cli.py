@@ -5,8 +5,16 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
+import workers.actors  # noqa: F401  (the broker and every actor: web enqueues work)
 from models import User
 from models.migrations import migrate
+from web.auth import create_user
+from web.cycles import cycle_cli
+from web.inbound import COMMANDS as INBOUND_COMMANDS
+from workers.dev import demo
+from workers.dev.catcher import serve_forever
+from workers.inbound.explain import explain_files
+from workers.runtime.scheduler import run_forever
 
 
 @click.command("init-db")
@@ -22,8 +30,6 @@ def init_db_command() -> None:
 @click.password_option()
 def create_user_command(email: str, name: str, password: str) -> None:
     """Create a coordinator login."""
-    from web.auth import create_user
-
     if User.get_or_none(User.email == email.lower()):
         raise click.ClickException(f"a user with email {email} exists already")
     create_user(email, name, password)
@@ -33,8 +39,6 @@ def create_user_command(email: str, name: str, password: str) -> None:
 @click.command("scheduler")
 def scheduler_command() -> None:
     """Run the scheduler: find due work in the database and enqueue it, forever."""
-    import workers  # noqa: F401  (sets up the broker)
-    from workers.scheduler import run_forever
 
     run_forever(current_app.config["TANDEM"].scheduler_interval)
 
@@ -42,8 +46,6 @@ def scheduler_command() -> None:
 @click.command("catcher")
 def catcher_command() -> None:
     """Run the dev mail catcher: an SMTP server whose mail the dev mailbox shows."""
-    from workers.catcher import serve_forever
-
     settings = current_app.config["TANDEM"]
     click.echo(f"Dev mail catcher listening on 127.0.0.1:{settings.dev_smtp_port}.")
     serve_forever(settings.dev_smtp_port, size_limit=settings.max_inbound_bytes)
@@ -55,8 +57,6 @@ def demo_command(password_file: str) -> None:
     """Load the demo programmes (only once) and print the demo coordinator's login."""
     from pathlib import Path
 
-    from workers import demo
-
     email, password = demo.ensure_coordinator(Path(password_file))
     loaded = demo.load()
     click.echo("Demo data loaded." if loaded else "Demo data already there.")
@@ -67,8 +67,6 @@ def demo_command(password_file: str) -> None:
 @click.argument("files", nargs=-1, required=True)
 def mail_parse_command(files: tuple[str, ...]) -> None:
     """Print how Tandem reads each message file, one JSON line per file; applies nothing."""
-    from workers.explain import explain_files
-
     for line in explain_files(files):
         click.echo(line)
 
@@ -79,10 +77,8 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
     app.cli.add_command(demo_command)
     app.cli.add_command(mail_parse_command)
-    from web.cycles import cycle_cli
 
     app.cli.add_command(cycle_cli)
-    from web.inbound import COMMANDS as INBOUND_COMMANDS
 
     for command in INBOUND_COMMANDS:
         app.cli.add_command(command)

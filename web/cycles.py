@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+import workers.actors  # noqa: F401  (the broker and every actor: web enqueues work)
 from models import ActionItem, Cycle, InboundMessage, Membership, Programme, Rsvp
 from web import cycle_status as status
 from web.auth import login_required
@@ -16,6 +17,9 @@ from web.cycle_forms import FormError, read_cycle_form, read_session
 from workers.followup import setup
 from workers.followup.common import FollowupError, session_of, stakeholders
 from workers.followup.next_cycle import next_after
+from workers.followup.notes import apply_notes
+from workers.followup.summary import summarise_if_ready
+from workers.followup.trigger import trigger as trigger_cycle
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 
@@ -74,8 +78,6 @@ def clone():
 @login_required
 def trigger(cycle_id: int):
     """Send the invitations and update requests."""
-    from workers.followup.trigger import trigger as trigger_cycle
-
     cycle = _cycle_or_404(cycle_id)
     try:
         count = trigger_cycle(cycle.id)
@@ -127,9 +129,6 @@ def cancel(cycle_id: int):
 @login_required
 def notes(cycle_id: int):
     """Enter the session's decisions and new action items, as the notes email would."""
-    from workers.followup.notes import apply_notes
-    from workers.followup.summary import summarise_if_ready
-
     cycle = _cycle_or_404(cycle_id)
     text = request.form.get("notes", "")[:MAX_NOTES]
     error = None
@@ -218,8 +217,6 @@ def cycle_cli() -> None:
 @click.argument("cycle_id", type=int)
 def trigger_command(cycle_id: int) -> None:
     """Send a drafted cycle's invitations and update requests."""
-    import workers  # noqa: F401  (sets up the broker, so delivery is enqueued)
-    from workers.followup.trigger import trigger as trigger_cycle
 
     if Cycle.get_or_none(Cycle.id == cycle_id) is None:
         raise click.ClickException(f"there is no cycle {cycle_id}")

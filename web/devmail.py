@@ -21,7 +21,7 @@ from werkzeug.utils import secure_filename
 
 from models import CaughtMail
 from web.auth import login_required
-from workers import devreply
+from workers.dev import replyas as devreply
 
 bp = Blueprint("devmail", __name__, url_prefix="/devmail")
 

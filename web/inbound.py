@@ -12,6 +12,11 @@ from flask.cli import with_appcontext
 from peewee import DatabaseError, InterfaceError, OperationalError
 
 from models import db
+from web.extensions import csrf
+from workers.inbound.imap import ImapError, poll
+from workers.inbound.listener import serve_forever
+from workers.inbound.store import looks_like_mail, store_raw
+from workers.inbound.worker import enqueue, receive
 
 bp = Blueprint("inbound", __name__, url_prefix="/inbound")
 
@@ -35,8 +40,6 @@ def outside_domain(recipients: list[str], domain: str) -> list[str]:
 @bp.route("/mime", methods=("POST",))
 def mime():
     """Store a raw MIME message posted with the shared secret, then enqueue it."""
-    from workers.inbound import looks_like_mail, receive
-
     settings = current_app.config["TANDEM"]
     if not settings.inbound_http_secret:
         return jsonify(error="the HTTP way in is disabled (no INBOUND_HTTP_SECRET)"), 404
@@ -65,8 +68,6 @@ def mime():
 @click.option("--sender", "-f", default="", help="Envelope sender.")
 def mail_in_command(recipient: tuple[str, ...], sender: str) -> None:
     """Store one raw message read on stdin; exit 0, 75 (try later), 65 or 67 (permanent)."""
-    from workers.inbound import enqueue, looks_like_mail, store_raw
-
     settings = current_app.config["TANDEM"]
     raw = sys.stdin.buffer.read(settings.max_inbound_bytes + 1)
     if len(raw) > settings.max_inbound_bytes or not looks_like_mail(raw):
@@ -89,8 +90,6 @@ def mail_in_command(recipient: tuple[str, ...], sender: str) -> None:
 @with_appcontext
 def mailin_command() -> None:
     """Run the inbound SMTP listener for the reply domain (MAILIN_HOST:MAILIN_PORT)."""
-    from workers.mailin import serve_forever
-
     settings = current_app.config["TANDEM"]
     click.echo(f"Tandem mailin listening on {settings.mailin_host}:{settings.mailin_port}.")
     serve_forever(settings)
@@ -102,8 +101,6 @@ def mailin_command() -> None:
 @click.option("--interval", default=60.0, show_default=True, help="Seconds between polls.")
 def imap_poll_command(forever: bool, interval: float) -> None:
     """Fetch new messages from the IMAP_URL mailbox, store them and mark them taken."""
-    from workers.imap import ImapError, poll
-
     settings = current_app.config["TANDEM"]
     if not settings.imap_url:
         raise click.ClickException("IMAP_URL is not set")
@@ -126,7 +123,5 @@ COMMANDS = (mail_in_command, mailin_command, imap_poll_command)
 
 def init_app(app: Flask) -> None:
     """Register the HTTP way in (exempt from CSRF: it authenticates with the shared secret)."""
-    from web import csrf
-
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -9,6 +9,11 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 
 from models import AuditEvent, InboundMessage, Person, clock
 from web.auth import login_required
+from workers.inbound.appliers import APPLIERS
+from workers.inbound.errors import InboundError
+from workers.inbound.pipeline import apply_as
+from workers.reading.message import UnreadableMessage, parse_message
+from workers.reading.trimming import trim_reply
 
 bp = Blueprint("quarantine", __name__, url_prefix="/quarantine")
 
@@ -43,8 +48,6 @@ def index():
 @login_required
 def show(message_id: int):
     """Show one kept message: its headers, the trimmed words and the full text."""
-    from workers.appliers import APPLIERS
-
     row = _kept(message_id)
     trimmed, full = texts(bytes(row.raw))
     return render_template(
@@ -62,9 +65,6 @@ def show(message_id: int):
 @login_required
 def apply(message_id: int):
     """Apply a kept message as the chosen person to the chosen object."""
-    from workers.inbound_errors import InboundError
-    from workers.pipeline import apply_as
-
     row = _kept(message_id)
     person = Person.get_or_none(Person.id == request.form.get("person_id", type=int))
     object_type = request.form.get("object_type", "").strip()
@@ -123,9 +123,6 @@ def headers_of(raw: bytes) -> list[tuple[str, str]]:
 
 def texts(raw: bytes) -> tuple[str, str]:
     """Return the person's trimmed words and the whole text (or the raw source)."""
-    from workers.message import UnreadableMessage, parse_message
-    from workers.trimming import trim_reply
-
     source = raw.decode("utf-8", "replace")
     try:
         parsed = parse_message(raw)

@@ -1,6 +1,5 @@
 """The follow-up session cycle: trigger, collect replies, chase, brief, summarise, follow up.
 
-Importing the package registers its job handlers and reply appliers.
+Each stage registers its job handlers (``workers.runtime.jobs``) and ``replies`` its reply
+appliers when imported; ``workers.actors`` imports them all.
 """
-
-from workers.followup import replies, schedule  # noqa: F401  (registers handlers and appliers)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from peewee import JOIN
 
 from models import ActionItem, Cycle, Metric, Person, Report, clock
-from workers import outbox
 from workers.followup.common import (
     cycle_url,
     item_ctx,
@@ -16,7 +15,9 @@ from workers.followup.common import (
     session_of,
     stakeholders,
 )
-from workers.outbox import Draft, queue_many
+from workers.outbound import outbox
+from workers.outbound.outbox import Draft, queue_many
+from workers.runtime import jobs
 
 
 def metrics_now(cycle: Cycle) -> list[dict]:
@@ -108,3 +109,9 @@ def send_brief(cycle_id: int) -> int:
         cycle.summary = {**(cycle.summary or {}), "brief": brief}
         cycle.save(only=[Cycle.summary])
         return len(queue_many(drafts))
+
+
+@jobs.handler("cycle.brief")
+def run_brief(payload: dict) -> None:
+    """Send the pre-session brief."""
+    send_brief(payload["cycle_id"])

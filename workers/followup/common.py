@@ -20,8 +20,8 @@ from models import (
     clock,
 )
 from workers import settings as settings_mod
-from workers.invites import describe_time
-from workers.tokens import EPOCH, make_reply_address
+from workers.outbound.invites import describe_time, local_time
+from workers.outbound.tokens import EPOCH, make_reply_address
 
 #: Roles that get the session-notes request when the cycle names no facilitator.
 NOTES_ROLES = ("facilitator", "coordinator")
@@ -218,7 +218,6 @@ def deadline_text(when: dt.datetime | None, zone: str) -> str:
     """Return a deadline as people read it in ``zone``."""
     if when is None:
         return ""
-    from workers.invites import local_time
 
     local = local_time(when, zone)
     return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} ({zone})"

@@ -6,11 +6,12 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from models import ActionItem, ActionItemUpdate, Person, Programme, clock
-from workers import jobs, outbox
 from workers import settings as settings_mod
 from workers.followup.common import coordinators, item_ctx
 from workers.followup.schedule import put
-from workers.plainsql import insert_row, update_by_id
+from workers.outbound import outbox
+from workers.runtime import jobs
+from workers.runtime.plainsql import insert_row, update_by_id
 
 #: Local hour (in the owner's zone) at which item reminders go out.
 REMINDER_HOUR = 9
@@ -195,3 +196,15 @@ def send_overdue(item_id: int) -> bool:
                 key=f"item:{item.id}:overdue:{due}:coordinator:{person.id}",
             )
     return True
+
+
+@jobs.handler("item.reminder")
+def run_item_reminder(payload: dict) -> None:
+    """Remind an owner that an action item falls due soon."""
+    send_item_reminder(payload["item_id"], payload["days"])
+
+
+@jobs.handler("item.overdue")
+def run_item_overdue(payload: dict) -> None:
+    """Tell the owner and the coordinator that an action item is overdue."""
+    send_overdue(payload["item_id"])

@@ -6,6 +6,8 @@ import datetime as dt
 
 from models import Cycle
 from workers import settings as settings_mod
+from workers.followup import schedule
+from workers.followup.common import session_of
 from workers.followup.setup import clone_cycle
 
 #: An automatic trigger, when the programme wants one, this long before the next session.
@@ -27,9 +29,6 @@ def draft_next(cycle: Cycle, after: dt.timedelta | None = None) -> Cycle:
         return existing
     nxt = clone_cycle(cycle, after if after is not None else next_after())
     if cycle.auto_trigger_at is not None:
-        from workers.followup import schedule
-        from workers.followup.common import session_of
-
         nxt.auto_trigger_at = session_of(nxt).starts_at - AUTO_TRIGGER_BEFORE
         nxt.save(only=[Cycle.auto_trigger_at])
         schedule.schedule_auto_trigger(nxt)

@@ -6,9 +6,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from models import Cycle, Membership, Participant, Person, Session, clock
-from workers import outbox
 from workers.followup.common import cycle_url, notes_takers, session_ctx, session_of
 from workers.followup.items import create_item
+from workers.grammar.reply import parse_notes
+from workers.outbound import outbox
+from workers.runtime import jobs
 
 #: Example lines shown in the notes request.
 NOTES_EXAMPLE = (
@@ -95,8 +97,6 @@ def apply_notes(
     cycle: Cycle, text: str, *, by: Person | None, source: str = "email"
 ) -> NotesOutcome:
     """Create an action item for every complete line and keep the rest as the decisions."""
-    from workers.grammar import parse_notes
-
     zone = by.timezone if by else "UTC"
     today = clock.now().replace(tzinfo=dt.UTC).astimezone(_zone(zone)).date()
     new_items, remaining = parse_notes(text, timezone=zone, today=today)
@@ -138,3 +138,9 @@ def _zone(name: str):
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+@jobs.handler("cycle.notes_request")
+def run_notes_request(payload: dict) -> None:
+    """Ask the facilitator for the session's decisions and next steps."""
+    request_notes(payload["cycle_id"])

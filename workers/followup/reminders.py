@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from models import AuditEvent, Cycle, Person, clock
-from workers import outbox
 from workers import settings as settings_mod
 from workers.followup.common import owned_work, session_of, stakeholders
 from workers.followup.trigger import request_ctx
-from workers.outbox import Draft, queue_many
+from workers.outbound import outbox
+from workers.outbound.outbox import Draft, queue_many
+from workers.runtime import jobs
 
 #: Cycle states in which reminders still make sense.
 CHASING_STATES = ("triggered",)
@@ -55,3 +56,9 @@ def send_reminders(cycle_id: int, hours: int) -> int:
         for person in bounced:
             AuditEvent.record("cycle.reminder_skipped", cycle, email=person.email, hours=hours)
     return len(ids)
+
+
+@jobs.handler("cycle.reminder")
+def run_reminder(payload: dict) -> None:
+    """Remind the stakeholders who have not answered yet."""
+    send_reminders(payload["cycle_id"], payload["hours"])

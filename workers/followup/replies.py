@@ -17,13 +17,14 @@ from models import (
     Report,
     clock,
 )
-from workers import outbox
-from workers.appliers import ReplyContext, applier
 from workers.followup.items import apply_update
 from workers.followup.notes import apply_notes
 from workers.followup.summary import summarise_if_ready
-from workers.inbound_errors import AmbiguousReplyError, UnknownObjectError
-from workers.plainsql import row_by_id
+from workers.grammar.reply import parse_reply
+from workers.inbound.appliers import ReplyContext, applier
+from workers.inbound.errors import AmbiguousReplyError, UnknownObjectError
+from workers.outbound import outbox
+from workers.runtime.plainsql import row_by_id
 
 #: A comment line that names a barrier ("Barriers: ...", "Blocker - ...").
 BARRIER_RE = re.compile(r"^\s*(?:barriers?|blockers?|obstacles?)\s*[:\-–]\s*(?P<text>.+)$", re.I)
@@ -144,8 +145,6 @@ def _confirm(ctx: ReplyContext, title: str, recorded, problems, late: bool, abou
 
 def read_progress(ctx: ReplyContext) -> None:
     """Read a progress reply ahead of the writes: the cycle, the items' numbers and the words."""
-    from workers.grammar import parse_reply
-
     cycle = _open_cycle(ctx.object_id)
     mapping = numbered_items(cycle, ctx.person)
     names = [m.name for m in Metric.select().where(Metric.programme == cycle.programme_id)]
@@ -210,8 +209,6 @@ def apply_cycle_reply(ctx: ReplyContext) -> str:
 
 def read_item_reply(ctx: ReplyContext) -> None:
     """Read an answer about one item ahead of the writes: its words, as the grammar does."""
-    from workers.grammar import parse_reply
-
     ctx.read = parse_reply(
         ctx.reply_text,
         timezone=ctx.person.timezone,

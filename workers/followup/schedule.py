@@ -1,12 +1,12 @@
-"""The follow-up cycle's due work as job rows, and the handlers that run it."""
+"""The follow-up cycle's due work as job rows; each stage's module registers the handler for its own."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from models import Cycle, Job, Session, clock
-from workers import jobs
 from workers import settings as settings_mod
+from workers.runtime import jobs
 
 
 def put(kind: str, key: str, run_at: dt.datetime, **payload) -> Job:
@@ -71,61 +71,3 @@ def schedule_auto_trigger(cycle: Cycle) -> None:
 def cancel_cycle_jobs(cycle_id: int) -> int:
     """Cancel every pending job of a cycle."""
     return jobs.cancel(f"cycle:{cycle_id}:")
-
-
-@jobs.handler("cycle.reminder")
-def run_reminder(payload: dict) -> None:
-    """Remind the stakeholders who have not answered yet."""
-    from workers.followup.reminders import send_reminders
-
-    send_reminders(payload["cycle_id"], payload["hours"])
-
-
-@jobs.handler("cycle.brief")
-def run_brief(payload: dict) -> None:
-    """Send the pre-session brief."""
-    from workers.followup.brief import send_brief
-
-    send_brief(payload["cycle_id"])
-
-
-@jobs.handler("cycle.notes_request")
-def run_notes_request(payload: dict) -> None:
-    """Ask the facilitator for the session's decisions and next steps."""
-    from workers.followup.notes import request_notes
-
-    request_notes(payload["cycle_id"])
-
-
-@jobs.handler("cycle.summary")
-def run_summary(payload: dict) -> None:
-    """Send the summary (at the latest allowed time, whatever is missing)."""
-    from workers.followup.summary import send_summary
-
-    send_summary(payload["cycle_id"])
-
-
-@jobs.handler("cycle.auto_trigger")
-def run_auto_trigger(payload: dict) -> None:
-    """Trigger a drafted cycle that was set to trigger on its own."""
-    from workers.followup.trigger import trigger
-
-    cycle = Cycle.get_or_none(Cycle.id == payload["cycle_id"])
-    if cycle is not None and cycle.status == "draft":
-        trigger(cycle.id)
-
-
-@jobs.handler("item.reminder")
-def run_item_reminder(payload: dict) -> None:
-    """Remind an owner that an action item falls due soon."""
-    from workers.followup.items import send_item_reminder
-
-    send_item_reminder(payload["item_id"], payload["days"])
-
-
-@jobs.handler("item.overdue")
-def run_item_overdue(payload: dict) -> None:
-    """Tell the owner and the coordinator that an action item is overdue."""
-    from workers.followup.items import send_overdue
-
-    send_overdue(payload["item_id"])

@@ -7,10 +7,11 @@ import uuid
 from dataclasses import dataclass, field
 
 from models import AuditEvent, Cycle, Metric, Participant, Person, Programme, Session
-from workers import outbox
 from workers import settings as settings_mod
 from workers.followup import schedule
 from workers.followup.common import CycleStateError, session_of
+from workers.followup.trigger import resend_invites
+from workers.outbound import outbox
 
 
 @dataclass
@@ -179,8 +180,6 @@ def update_session(
     cycle: Cycle, starts_at: dt.datetime, ends_at: dt.datetime, timezone: str, location: str
 ) -> bool:
     """Change the session's time or place; a triggered cycle re-sends invitations (SEQUENCE+1)."""
-    from workers.followup.trigger import resend_invites
-
     session = session_of(cycle)
     changed = (session.starts_at, session.ends_at, session.timezone, session.location) != (
         starts_at,
@@ -211,8 +210,6 @@ def update_session(
 
 def cancel_cycle(cycle: Cycle) -> int:
     """Cancel a cycle: stop its due work and send METHOD:CANCEL to everyone invited."""
-    from workers.followup.trigger import resend_invites
-
     if cycle.status in ("cancelled", "summarised", "closed"):
         raise CycleStateError(f"the cycle is {cycle.status} and cannot be cancelled")
     with outbox.transaction():

@@ -5,7 +5,6 @@ from __future__ import annotations
 from peewee import JOIN
 
 from models import ActionItem, Cycle, Person, clock
-from workers import outbox
 from workers.followup.brief import action_plan, barriers, metrics_now
 from workers.followup.common import (
     cycle_url,
@@ -15,7 +14,10 @@ from workers.followup.common import (
     session_of,
     stakeholders,
 )
-from workers.outbox import Draft, queue_many
+from workers.followup.next_cycle import draft_next
+from workers.outbound import outbox
+from workers.outbound.outbox import Draft, queue_many
+from workers.runtime import jobs
 
 #: Cycle states from which a summary may be sent.
 SUMMARY_STATES = ("triggered", "held")
@@ -76,8 +78,6 @@ def send_summary(cycle_id: int) -> int:
 
     Safe to call twice: only the call that marks the cycle summarised sends anything.
     """
-    from workers.followup.next_cycle import draft_next
-
     with outbox.transaction():
         now = clock.now()
         claimed = (
@@ -130,3 +130,9 @@ def summarise_if_ready(cycle_id: int) -> int:
     if cycle is None or not ready_early(cycle):
         return 0
     return send_summary(cycle_id)
+
+
+@jobs.handler("cycle.summary")
+def run_summary(payload: dict) -> None:
+    """Send the summary (at the latest allowed time, whatever is missing)."""
+    send_summary(payload["cycle_id"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from models import Cycle, Participant, Person, Session, clock
-from workers import outbox
 from workers.followup import schedule
 from workers.followup.common import (
     CycleStateError,
@@ -17,8 +16,10 @@ from workers.followup.common import (
     session_of,
     stakeholders,
 )
-from workers.invites import SessionInfo, build
-from workers.outbox import Draft, queue_many
+from workers.outbound import outbox
+from workers.outbound.invites import SessionInfo, build
+from workers.outbound.outbox import Draft, queue_many
+from workers.runtime import jobs
 
 #: A short example of an answer, shown in every update request.
 EXAMPLE_LINES = (
@@ -136,3 +137,11 @@ def responders(cycle: Cycle) -> set[int]:
         (Participant.cycle == cycle) & Participant.responded_at.is_null(False)
     )
     return {p.person_id for p in query}
+
+
+@jobs.handler("cycle.auto_trigger")
+def run_auto_trigger(payload: dict) -> None:
+    """Trigger a drafted cycle that was set to trigger on its own."""
+    cycle = Cycle.get_or_none(Cycle.id == payload["cycle_id"])
+    if cycle is not None and cycle.status == "draft":
+        trigger(cycle.id)

@@ -6,8 +6,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from workers.grammar_dates import find_dates, take_due
-from workers.grammar_text import leftover
+from workers.grammar.dates import find_dates, take_due
+from workers.grammar.text import leftover
 
 #: Words people put before a status without changing it ("is done", "now 60%").
 _FILLERS = r"(?:(?:is|are|now|already|still|has\s+been|have\s+been|was|been|it's|it\s+is|-)\s+)*"

@@ -6,8 +6,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from workers.grammar_dates import local_today, take_due
-from workers.grammar_text import NUMBERED_RE, clean, collapse, is_quoted, unbullet
+from workers.grammar.dates import local_today, take_due
+from workers.grammar.text import NUMBERED_RE, clean, collapse, is_quoted, unbullet
 
 #: Headings that open a list of action items.
 ACTION_HEAD_RE = re.compile(

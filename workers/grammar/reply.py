@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from workers.grammar_dates import find_dates, local_today, parse_date
-from workers.grammar_items import NUMBERS_RE, ItemUpdate, Status, read_bare, read_numbered
-from workers.grammar_notes import NewItem, parse_notes
-from workers.grammar_settle import Draft, ReplyFields, settle
-from workers.grammar_text import clean, is_quoted, unbullet
-from workers.grammar_values import MetricReading, read_answer, read_metrics, read_rating
+from workers.grammar.dates import find_dates, local_today, parse_date
+from workers.grammar.items import NUMBERS_RE, ItemUpdate, Status, read_bare, read_numbered
+from workers.grammar.notes import NewItem, parse_notes
+from workers.grammar.settle import Draft, ReplyFields, settle
+from workers.grammar.text import clean, is_quoted, unbullet
+from workers.grammar.values import MetricReading, read_answer, read_metrics, read_rating
 
 __all__ = [
     "ItemUpdate", "MetricReading", "NewItem", "ReplyFields",

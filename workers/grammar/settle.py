@@ -7,9 +7,9 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from workers.grammar_items import ItemUpdate
-from workers.grammar_text import collapse
-from workers.grammar_values import MetricReading
+from workers.grammar.items import ItemUpdate
+from workers.grammar.text import collapse
+from workers.grammar.values import MetricReading
 
 
 @dataclass

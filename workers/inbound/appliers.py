@@ -17,7 +17,7 @@ class ReplyContext:
     person: Person
     object_type: str
     object_id: int
-    parsed: Any  # workers.message.ParsedMessage
+    parsed: Any  # workers.reading.message.ParsedMessage
     reply_text: str
     late: bool = False
     #: What the applier's reader found ahead of the write transaction (None: not read yet).

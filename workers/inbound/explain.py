@@ -21,12 +21,18 @@ from models import (
     Session,
     db,
 )
-from workers import inbound_errors as errors
 from workers import settings as settings_mod
-from workers.classify import classify
-from workers.message import ParsedMessage, UnreadableMessage, parse_message
-from workers.tokens import ExpiredToken, InvalidToken, find_token_addresses, parse_reply_address
-from workers.trimming import trim_reply
+from workers.inbound import errors
+from workers.inbound.match import match_reply
+from workers.outbound.tokens import (
+    ExpiredToken,
+    InvalidToken,
+    find_token_addresses,
+    parse_reply_address,
+)
+from workers.reading.classify import classify
+from workers.reading.message import ParsedMessage, UnreadableMessage, parse_message
+from workers.reading.trimming import trim_reply
 
 #: Why a message that is not a person's reply is not applied, by kind.
 KIND_REJECTIONS = {
@@ -154,7 +160,7 @@ def _reply_rejection(msg: ParsedMessage, reply_text: str, token: str) -> str | N
 def _fields(reply_text: str) -> dict:
     """Return the structured parts the reply grammar reads, when that module is installed."""
     try:
-        grammar = importlib.import_module("workers.grammar")
+        grammar = importlib.import_module("workers.grammar.reply")
     except ModuleNotFoundError:
         return {}
     return _plain(grammar.parse_reply(reply_text))
@@ -201,8 +207,6 @@ def _connected() -> Iterator[None]:
 
 
 def _lookup(msg: ParsedMessage, found) -> tuple[dict | None, str | None]:
-    from workers.inbound_match import match_reply
-
     if found.kind == "calendar_reply":
         session = Session.get_or_none(Session.uid == found.calendar.uid)
         if session is None:

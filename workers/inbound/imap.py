@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from models import ImapCursor, clock, db
-from workers import inbound
 from workers import settings as settings_mod
+from workers.inbound import store, worker
 
 logger = logging.getLogger(__name__)
 
@@ -118,11 +118,11 @@ def take_new(conn: imaplib.IMAP4, target: ImapTarget) -> int:
     for uid in uids[:BATCH]:
         raw = fetch(conn, uid)
         with db.atomic():
-            row, is_new = inbound.store_raw(raw, "imap")
+            row, is_new = store.store_raw(raw, "imap")
             ImapCursor.update(last_uid=uid, updated_at=clock.now()).where(
                 ImapCursor.id == cursor.id
             ).execute()
-        inbound.enqueue(row)
+        worker.enqueue(row)
         mark_taken(conn, uid, folder)
         new += is_new
     return new

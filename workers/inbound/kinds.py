@@ -9,10 +9,10 @@ from peewee import IntegrityError
 
 from models import AuditEvent, InboundMessage, OutboundEmail, Person, Rsvp, Session, clock, db
 from models.cycle import PARTSTATS
-from workers import inbound_errors as errors
 from workers import settings as settings_mod
-from workers.plainsql import first_where, insert_row, row_by_id, update_by_id
-from workers.tokens import parse_bounce_address
+from workers.inbound import errors
+from workers.outbound.tokens import parse_bounce_address
+from workers.runtime.plainsql import first_where, insert_row, row_by_id, update_by_id
 
 #: Soft bounces (4.x.x) an address may collect before it is treated as hard-bounced.
 SOFT_BOUNCE_LIMIT = 3

@@ -15,7 +15,7 @@ from aiosmtpd.smtp import SMTP, syntax
 from peewee import InterfaceError, OperationalError
 
 from models import InboundMessage, db
-from workers import inbound
+from workers.inbound import store, worker
 from workers.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ class Enqueuer:
         with self._ready:
             ids, self._ids = self._ids, []
         for start in range(0, len(ids), self.size):
-            inbound.enqueue_many(ids[start : start + self.size])
+            worker.enqueue_many(ids[start : start + self.size])
 
     def stop(self) -> None:
         """Send what is queued and end the background thread."""
@@ -96,13 +96,13 @@ class Storer:
 
     def __init__(self, batch: int = STORE_BATCH) -> None:
         self.batch = batch
-        self._waiting: list[tuple[inbound.Arrival, asyncio.Future]] = []
+        self._waiting: list[tuple[store.Arrival, asyncio.Future]] = []
         self._ready = threading.Condition()
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="mailin-store", daemon=True)
         self._thread.start()
 
-    async def store(self, arrival: inbound.Arrival) -> tuple[InboundMessage, bool]:
+    async def store(self, arrival: store.Arrival) -> tuple[InboundMessage, bool]:
         """Store a message from the event loop; return ``(row, new)``."""
         future = asyncio.get_running_loop().create_future()
         with self._ready:
@@ -131,7 +131,7 @@ class Storer:
         if not db.is_closed():
             db.close()
 
-    def _store(self, arrivals: list[inbound.Arrival]) -> list[tuple | BaseException]:
+    def _store(self, arrivals: list[store.Arrival]) -> list[tuple | BaseException]:
         """Store the messages; return each one's ``(row, new)``, or the error that refused it."""
         try:
             return _store_now(arrivals)
@@ -166,11 +166,11 @@ def _resolve_all(pairs: list[tuple[asyncio.Future, tuple | BaseException]]) -> N
             future.set_result(outcome)
 
 
-def _store_now(arrivals: list[inbound.Arrival]) -> list[tuple]:
+def _store_now(arrivals: list[store.Arrival]) -> list[tuple]:
     """Store on this thread's connection, dropping it when it broke (the next one reopens)."""
     try:
         db.connect(reuse_if_open=True)
-        return inbound.store_many(arrivals)
+        return store.store_many(arrivals)
     except (OperationalError, InterfaceError):
         if not db.is_closed():
             db.close()
@@ -201,7 +201,7 @@ class InboundHandler:
 
     async def handle_DATA(self, server, session, envelope) -> str:
         raw = envelope.original_content or envelope.content or b""
-        arrival = inbound.Arrival(raw, "smtp", envelope.mail_from or "", list(envelope.rcpt_tos))
+        arrival = store.Arrival(raw, "smtp", envelope.mail_from or "", list(envelope.rcpt_tos))
         try:
             row, new = await self.storer.store(arrival)
         except Exception:  # not stored means not accepted: the sending server will retry

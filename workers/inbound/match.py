@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from models import InboundMessage, OutboundEmail, Person
-from workers import inbound_errors as errors
 from workers import settings as settings_mod
-from workers.plainsql import row_by_id, rows_where
-from workers.tokens import (
+from workers.inbound import errors
+from workers.outbound.tokens import (
     CODE_OBJECTS,
     REPLY_RE,
     ExpiredToken,
@@ -15,6 +14,7 @@ from workers.tokens import (
     find_token_addresses,
     parse_reply_address,
 )
+from workers.runtime.plainsql import row_by_id, rows_where
 
 #: Thread headers read for Message-IDs, at most this many (a long References is untrusted).
 MAX_REFERENCES = 50

@@ -1,7 +1,7 @@
 """Read one stored inbound message and act on it, shaped like Discourse's receiver.
 
 Guard checks raise a named ``InboundError``; the class name becomes the quarantine reason
-and ``workers.rejections`` decides, in one place, whether the sender hears about it.
+and ``workers.inbound.rejections`` decides, in one place, whether the sender hears about it.
 """
 
 from __future__ import annotations
@@ -17,15 +17,18 @@ from functools import lru_cache, partial
 from peewee import InterfaceError, OperationalError
 
 from models import InboundMessage, OutboundEmail, Person, clock, db
-from workers import inbound_errors as errors
-from workers import outbox, rejections
 from workers import settings as settings_mod
-from workers.appliers import APPLIERS, ReplyContext, read_ahead
-from workers.inbound import Claim
-from workers.inbound_kinds import apply_calendar, record_bounce
-from workers.inbound_match import emails_by_message_id, match_reply, newest, thread_ids
-from workers.plainsql import update_by_id
-from workers.sqlite_lock import write_lock
+from workers.inbound import errors, rejections
+from workers.inbound.appliers import APPLIERS, ReplyContext, read_ahead
+from workers.inbound.claim import Claim
+from workers.inbound.kinds import apply_calendar, record_bounce
+from workers.inbound.match import emails_by_message_id, match_reply, newest, thread_ids
+from workers.outbound import outbox
+from workers.reading.classify import classify
+from workers.reading.message import UnreadableMessage, parse_message
+from workers.reading.trimming import trim_reply
+from workers.runtime.plainsql import update_by_id
+from workers.runtime.sqlite_lock import write_lock
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +145,6 @@ def _write_safely(row: InboundMessage, step: Step) -> str:
 
 def _read_step(row: InboundMessage, parsed) -> Step:
     """Check and classify a parsed message (no writes); return the step that applies it."""
-    from workers.classify import classify
-
     check_guards(row, parsed)
     kind = classify(parsed, rcpts=[r for r in row.rcpt_to.split(",") if r])
     if kind.kind == "auto_reply":
@@ -172,8 +173,6 @@ def _apply_calendar(row: InboundMessage, parsed, calendar) -> str:
 
 def read(row: InboundMessage):
     """Parse the stored bytes, recording the sender on the row."""
-    from workers.message import UnreadableMessage, parse_message
-
     try:
         parsed = parse_message(bytes(row.raw))
     except UnreadableMessage as exc:
@@ -247,8 +246,6 @@ def dmarc_failure(raw: bytes, trusted: tuple[str, ...]) -> str | None:
 def read_reply(row: InboundMessage, parsed) -> Step:
     """Match a reply to its person and object, trim it and run the applier's reading ahead;
     return the step applying it."""
-    from workers.trimming import trim_reply
-
     person, object_type, object_id, answered = match_reply(
         row, parsed, answered=newest(thread_emails(row, parsed))
     )
@@ -349,8 +346,6 @@ def clean(text: str, limit: int) -> str:
 
 def apply_as(row: InboundMessage, person: Person, object_type: str, object_id: int) -> str:
     """Apply a kept message as ``person`` to an object a coordinator chose; return the summary."""
-    from workers.trimming import trim_reply
-
     parsed = read(row)
     reply_text = row.reply_text or clean(trim_reply(parsed.text or "", parsed.html), MAX_TEXT)
     _set(row, kind=row.kind or "reply", reply_text=reply_text)

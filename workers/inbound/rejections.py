@@ -7,9 +7,9 @@ import logging
 from peewee import IntegrityError
 
 from models import InboundMessage, Person, Rejection, clock
-from workers import inbound_errors as errors
-from workers import outbox
-from workers.tokens import OBJECT_CODES
+from workers.inbound import errors
+from workers.outbound import outbox
+from workers.outbound.tokens import OBJECT_CODES
 
 logger = logging.getLogger(__name__)
 

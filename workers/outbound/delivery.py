@@ -14,10 +14,11 @@ import jinja2
 from peewee import JOIN, PostgresqlDatabase
 
 from models import AuditEvent, OutboundEmail, Person, clock, db
-from workers import sentmarks, smtp
 from workers import settings as settings_mod
-from workers.mail import make_message
-from workers.tokens import make_bounce_address
+from workers.outbound import sentmarks, smtp
+from workers.outbound.render import make_message
+from workers.outbound.tokens import make_bounce_address
+from workers.runtime import broker  # noqa: F401  (the broker, before the actor is declared)
 
 logger = logging.getLogger(__name__)
 

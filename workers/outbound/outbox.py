@@ -14,10 +14,12 @@ import dramatiq
 
 from models import OutboundEmail, Person, clock, db
 from workers import settings as settings_mod
-from workers.dbmiddleware import write_transaction
-from workers.plainsql import insert_row
-from workers.scheduler import REENQUEUE_AFTER
-from workers.tokens import make_reply_address
+from workers.outbound.delivery import deliver
+from workers.outbound.tokens import make_reply_address
+from workers.runtime import broker  # noqa: F401  (the broker, before the actor is declared)
+from workers.runtime.dbmiddleware import write_transaction
+from workers.runtime.plainsql import insert_row
+from workers.runtime.scheduler import REENQUEUE_AFTER
 
 logger = logging.getLogger(__name__)
 
@@ -184,8 +186,6 @@ def deliver_emails(email_ids: list[int]) -> None:
 
     ``time_limit`` is per email: :func:`enqueue_delivery` multiplies it by the batch size.
     """
-    from workers.delivery import deliver
-
     failed = []
     for email_id in email_ids:
         try:

@@ -12,6 +12,8 @@ import logging
 
 import redis
 
+from workers.runtime.broker import broker
+
 logger = logging.getLogger(__name__)
 
 #: Marks outlive every lease and retry by far.
@@ -21,8 +23,6 @@ KEY_PREFIX = "tandem:sent:"
 
 
 def _client() -> redis.Redis:
-    from workers import broker
-
     return broker.client
 
 

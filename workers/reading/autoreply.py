@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from workers.message import ParsedMessage
+from workers.reading.message import ParsedMessage
 
 #: Headers whose mere presence marks a message as written by a program.
 AUTO_HEADERS = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from workers.dsn import (
+from workers.reading.dsn import (
     ADDRESS_RE,
     PHRASE_STATUS,
     SMTP_CODE_RE,
@@ -16,7 +16,7 @@ from workers.dsn import (
     is_hard,
     status_from_text,
 )
-from workers.message import ParsedMessage
+from workers.reading.message import ParsedMessage
 
 #: Local parts of the addresses mail servers send bounces from.
 DAEMON_RE = re.compile(

@@ -8,8 +8,14 @@ from email.parser import Parser
 from email.policy import compat32
 
 from workers import settings as settings_mod
-from workers.bounce_text import from_ses, from_text, looks_like_text_bounce, ses_notification
-from workers.dsn import (
+from workers.outbound.tokens import parse_bounce_address
+from workers.reading.bounce_text import (
+    from_ses,
+    from_text,
+    looks_like_text_bounce,
+    ses_notification,
+)
+from workers.reading.dsn import (
     ADDRESS_RE,
     STATUS_TYPES,
     BounceInfo,
@@ -19,8 +25,7 @@ from workers.dsn import (
     is_hard,
     part_text,
 )
-from workers.message import ParsedMessage
-from workers.tokens import parse_bounce_address
+from workers.reading.message import ParsedMessage
 
 __all__ = ["BounceInfo", "is_bounce", "is_hard", "parse_bounce", "parse_bounces", "report_type"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from workers.autoreply import auto_reply_reason
-from workers.bounces import BounceInfo, is_bounce, parse_bounce, report_type
-from workers.itip import REPLY_METHODS, CalendarReply, parse_calendar
-from workers.message import ParsedMessage
+from workers.reading.autoreply import auto_reply_reason
+from workers.reading.bounces import BounceInfo, is_bounce, parse_bounce, report_type
+from workers.reading.itip import REPLY_METHODS, CalendarReply, parse_calendar
+from workers.reading.message import ParsedMessage
 
 #: Every kind ``classify`` returns; "unreadable" is for bytes that are not a message at all.
 KINDS = ("reply", "calendar_reply", "auto_reply", "bounce", "unreadable")

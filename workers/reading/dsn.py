@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from email.message import Message
 
-from workers.message import ParsedMessage
+from workers.reading.message import ParsedMessage
 
 #: An enhanced status code (RFC 3463), not part of a longer dotted number such as an IP.
 STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")

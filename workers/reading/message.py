@@ -10,8 +10,8 @@ from email.policy import compat32
 from email.utils import getaddresses, parseaddr
 from functools import cached_property
 
-from workers.charsets import decode_bytes, decode_header_value, raw_header, unflow
-from workers.htmltext import html_to_text
+from workers.reading.charsets import decode_bytes, decode_header_value, raw_header, unflow
+from workers.reading.htmltext import html_to_text
 
 #: Blank lines before the first header field.
 LEADING_BLANK_LINES_RE = re.compile(rb"\A(?:[ \t]*\r?\n)+")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import quopri
 import re
 
-from workers import quote_headers as qh
-from workers.htmltext import html_to_text, strip_html_quotes
-from workers.signatures import strip_signature
+from workers.reading import quote_headers as qh
+from workers.reading.htmltext import html_to_text, strip_html_quotes
+from workers.reading.signatures import strip_signature
 
 #: Characters of a body read (the person's words come first; the rest is history).
 MAX_CHARS = 200_000

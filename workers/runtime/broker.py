@@ -1,8 +1,9 @@
-"""Broker setup: configure Dramatiq on Redis, then import the actor modules."""
+"""The Dramatiq broker on Redis with its middleware: every actor module imports this one first."""
 
 from __future__ import annotations
 
 import dramatiq
+from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import (
     AgeLimit,
     Callbacks,
@@ -13,9 +14,7 @@ from dramatiq.middleware import (
 )
 
 from workers import settings as settings_mod
-from workers.dbmiddleware import DatabaseMiddleware
-from workers.gcfreeze import FreezeBootHeap
-from workers.redis_broker import TandemRedisBroker
+from workers.runtime.dbmiddleware import DatabaseMiddleware
 
 _settings = settings_mod.get()
 
@@ -30,7 +29,7 @@ HEARTBEAT_TIMEOUT = 15_000
 #: minutes; an idle worker sends several commands a second, so 20,000 means seconds.
 MAINTENANCE_CHANCE = 20_000
 
-broker = TandemRedisBroker(
+broker = RedisBroker(
     url=_settings.redis_url,
     heartbeat_timeout=HEARTBEAT_TIMEOUT,
     maintenance_chance=MAINTENANCE_CHANCE,
@@ -42,9 +41,6 @@ broker = TandemRedisBroker(
         Pipelines(),
         Retries(min_backoff=1_000, max_backoff=300_000, max_retries=8),
         DatabaseMiddleware(_settings.database_url),
-        FreezeBootHeap(),
     ],
 )
 dramatiq.set_broker(broker)
-
-from workers import delivery, followup, inbound, jobs, scheduler  # noqa: E402,F401  (registers the actors)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from functools import lru_cache
 
 import dramatiq
 from peewee import SqliteDatabase
 
 from models import Job, clock, db
-from workers.plainsql import insert_row
+from workers.runtime import broker  # noqa: F401  (the broker, before the actor is declared)
+from workers.runtime.plainsql import cancel_sql, insert_row
+from workers.runtime.scheduler import REENQUEUE_AFTER, Sweep, register
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +21,9 @@ LEASE = dt.timedelta(minutes=10)
 
 #: A job that fails this many times stops being retried and is shown as failed.
 MAX_ATTEMPTS = 5
+
+#: Jobs enqueued per scheduler pass, so one pass stays short.
+BATCH = 2000
 
 #: Handlers by job kind; a handler takes the job's payload dict.
 HANDLERS: dict[str, Callable[[dict], None]] = {}
@@ -87,16 +91,7 @@ def cancel(key_prefix: str, keep_suffix: str = "") -> int:
         params.append(_like_escaped(key_prefix) + "%")
     if keep_suffix:
         params.append("%" + _like_escaped(keep_suffix))
-    return db.execute_sql(_cancel_sql(sqlite, bool(keep_suffix), db.obj.param), params).rowcount
-
-
-@lru_cache(maxsize=8)
-def _cancel_sql(sqlite: bool, keep: bool, mark: str) -> str:
-    match = f'"key" >= {mark} AND "key" < {mark}' if sqlite else f"\"key\" LIKE {mark} ESCAPE '\\'"
-    sql = (
-        f'UPDATE "{Job._meta.table_name}" SET "status" = {mark} WHERE "status" = {mark} AND {match}'
-    )
-    return sql + (f" AND \"key\" NOT LIKE {mark} ESCAPE '\\'" if keep else "")
+    return db.execute_sql(cancel_sql(sqlite, bool(keep_suffix), db.obj.param), params).rowcount
 
 
 def _key_after(prefix: str) -> str:
@@ -154,3 +149,30 @@ def run(job_id: int) -> str:
 def run_job(job_id: int) -> None:
     """Run one due job."""
     run(job_id)
+
+
+def due_jobs(now: dt.datetime) -> list[int]:
+    """Return pending jobs now due (not enqueued lately) and stalled ones; mark them enqueued."""
+    fresh = (Job.status == "pending") & (
+        Job.enqueued_at.is_null() | (Job.enqueued_at < now - REENQUEUE_AFTER)
+    )
+    stalled = (Job.status == "running") & (Job.lease_until < now)
+    rows = (
+        Job.select(Job.id)
+        .where((Job.run_at <= now) & (fresh | stalled))
+        .order_by(Job.run_at)
+        .limit(BATCH)
+    )
+    ids = [r.id for r in rows]
+    if ids:
+        Job.update(enqueued_at=now).where(Job.id.in_(ids)).execute()
+    return ids
+
+
+def unmark_jobs(ids: list[int], now: dt.datetime) -> None:
+    """Undo the enqueued marks of jobs the broker did not take, so the next pass finds them."""
+    if ids:
+        Job.update(enqueued_at=None).where(Job.id.in_(ids) & (Job.status == "pending")).execute()
+
+
+register(Sweep("jobs", due_jobs, unmark_jobs, run_job))
