@@ -53,3 +53,10 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$wanted" ]; then
     "$VENV/bin/python" -m pip install --quiet --progress-bar off -e ".[test]"
     printf '%s\n' "$wanted" >"$STAMP"
 fi
+
+# Thunderbird's calendar parser (npm ical.js) for the invitation tests, where npm is installed;
+# without it those tests skip and say so (CI installs npm and fails them instead).
+if command -v npm >/dev/null 2>&1 && [ ! -d tests/js/node_modules/ical.js ]; then
+    say "installing ical.js for the invitation tests"
+    npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null || say "npm ci failed"
+fi

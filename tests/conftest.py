@@ -56,6 +56,7 @@ def _reset_clock():
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request, tmp_path):
     """A fresh database with every table, on SQLite and again on PostgreSQL."""
+    import workers.actors  # noqa: F401  (every actor, job handler, reply applier and sweep)
     from models import ALL_MODELS, init_db
     from models import db as proxy
     from models.migrations import SchemaVersion, migrate

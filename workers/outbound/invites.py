@@ -8,7 +8,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vText
-from icalendar.parser import Contentline
+
+from workers.outbound.vtimezone import vtimezone
 
 #: PRODID of every calendar object Tandem writes.
 PRODID = "-//Tandem//Follow-up sessions//EN"
@@ -35,19 +36,6 @@ class SessionInfo:
     description: str = ""
 
 
-@lru_cache(maxsize=64)
-def _vtimezone_text(zone: str, year: int) -> str:
-    """Return the VTIMEZONE block for ``zone`` around ``year`` (built once per zone)."""
-    cal = Calendar()
-    event = Event()
-    tz = ZoneInfo(zone)
-    event.add("dtstart", dt.datetime(year, 6, 1, 12, tzinfo=tz))
-    cal.add_component(event)
-    cal.add_missing_timezones()
-    blocks = [c.to_ical().decode() for c in cal.subcomponents if c.name == "VTIMEZONE"]
-    return "".join(blocks)
-
-
 def _address(email: str, name: str = "", **params: str) -> vCalAddress:
     addr = vCalAddress(f"mailto:{email}")
     if name:
@@ -56,31 +44,43 @@ def _address(email: str, name: str = "", **params: str) -> vCalAddress:
     return addr
 
 
-def _line(name: str, address: vCalAddress) -> str:
-    """Return one folded content line for an ORGANIZER or ATTENDEE property."""
-    line = Contentline.from_parts(name, address.params, address.to_ical().decode())
-    return line.to_ical().decode() + "\r\n"
+def _when(naive_utc: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """Return a stored time as written in the invitation: local, or UTC if the wall time repeats."""
+    local = naive_utc.replace(tzinfo=dt.UTC).astimezone(tz)
+    other = local.replace(fold=1 - local.fold)
+    # A wall time of the hour clocks go back through names two instants, and readers differ on
+    # which one they take (ical.js the later, RFC 5545 the earlier); UTC names one.
+    if other.utcoffset() != local.utcoffset():
+        return local.astimezone(dt.UTC)
+    return local
 
 
 @lru_cache(maxsize=32)
-def _template(info: SessionInfo, method: str, stamp: dt.datetime) -> str:
-    """Return the calendar of ``info`` without its people (shared by every recipient)."""
+def _shared(info: SessionInfo, method: str, stamp: dt.datetime) -> tuple[Calendar, Event]:
+    """Return the calendar (with its VTIMEZONE) and the event of ``info``, without people."""
     if method not in METHODS:
         raise InviteError(f"unsupported method {method!r}")
     if info.ends_at <= info.starts_at:
         raise InviteError("the session must end after it starts")
-    tz = ZoneInfo(info.timezone)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
+    first, last = (local_time(t, info.timezone).year for t in (info.starts_at, info.ends_at))
+    cal.add_component(vtimezone(info.timezone, range(first, last + 1)))
+    return cal, _event(info, method, stamp)
+
+
+def _event(info: SessionInfo, method: str, stamp: dt.datetime) -> Event:
+    """Return the VEVENT of ``info`` without its organizer and attendee."""
+    tz = ZoneInfo(info.timezone)
     event = Event()
     event.add("uid", info.uid)
     event.add("sequence", info.sequence)
     event.add("dtstamp", stamp.replace(tzinfo=dt.UTC))
-    event.add("dtstart", info.starts_at.replace(tzinfo=dt.UTC).astimezone(tz))
-    event.add("dtend", info.ends_at.replace(tzinfo=dt.UTC).astimezone(tz))
+    event.add("dtstart", _when(info.starts_at, tz))
+    event.add("dtend", _when(info.ends_at, tz))
     event.add("summary", info.title)
     if info.location:
         event.add("location", info.location)
@@ -88,10 +88,7 @@ def _template(info: SessionInfo, method: str, stamp: dt.datetime) -> str:
         event.add("description", info.description)
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     event.add("transp", "OPAQUE")
-    cal.add_component(event)
-    text = cal.to_ical().decode()
-    vtz = _vtimezone_text(info.timezone, info.starts_at.year)
-    return text.replace("BEGIN:VEVENT", vtz + "BEGIN:VEVENT", 1)
+    return event
 
 
 def build(
@@ -105,9 +102,13 @@ def build(
     stamp: dt.datetime,
 ) -> str:
     """Return the iCalendar text of a REQUEST or CANCEL of ``info`` for one attendee."""
-    # 10,000 invitations share one rendered event; only the two people lines differ.
-    people = _line("ORGANIZER", _address(organizer, organizer_name)) + _line(
-        "ATTENDEE",
+    # Every invitation of a session shares its encoded properties and VTIMEZONE; copies get
+    # the two people, so nothing shared is changed.
+    shared, base = _shared(info, method, stamp)
+    event = Event(base)
+    event.add("organizer", _address(organizer, organizer_name))
+    event.add(
+        "attendee",
         _address(
             attendee,
             attendee_name,
@@ -117,7 +118,10 @@ def build(
             CUTYPE="INDIVIDUAL",
         ),
     )
-    return _template(info, method, stamp).replace("END:VEVENT", people + "END:VEVENT", 1)
+    cal = Calendar(shared)
+    for component in [*shared.subcomponents, event]:
+        cal.add_component(component)
+    return cal.to_ical().decode()
 
 
 def local_time(when: dt.datetime, zone: str) -> dt.datetime:
