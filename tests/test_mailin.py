@@ -17,6 +17,7 @@ import pytest
 from models import InboundMessage
 from tests import mailfactory as mf
 from tests import services
+from workers.inbound import batching, quick_smtp
 from workers.inbound import listener as mailin_mod
 from workers.inbound import store as inbound_store
 from workers.inbound import worker as inbound_worker
@@ -129,7 +130,7 @@ def _queued(redis_broker) -> list:
 
 def test_it_hands_stored_messages_to_the_workers_in_batches(db, redis_broker):
     # Given an enqueuer that waits long enough to gather messages
-    enqueuer = mailin_mod.Enqueuer(size=3, delay=60)
+    enqueuer = batching.Enqueuer(size=3, delay=60)
     raws = [mf.reply(f"p{i}@example.org", TO, "done") for i in range(7)]
     rows = [inbound_store.store_raw(raw, "smtp")[0] for raw in raws]
     # When seven stored messages are added
@@ -155,14 +156,14 @@ def test_a_full_batch_goes_at_once_and_a_short_one_after_the_delay(db, redis_bro
         for i in range(4)
     ]
     # Given an enqueuer that would wait a minute to fill a batch of three
-    full = mailin_mod.Enqueuer(size=3, delay=60)
+    full = batching.Enqueuer(size=3, delay=60)
     # When three ids are added, then they go as one batch without waiting for the minute
     for row in rows[:3]:
         full.add(row.id)
     _wait_for(lambda: len(_queued(redis_broker)) == 1)
     assert _queued(redis_broker) == [[row.id for row in rows[:3]]]
     # And a lone id given to an enqueuer with a short delay goes once the delay is over
-    short = mailin_mod.Enqueuer(size=3, delay=0.2)
+    short = batching.Enqueuer(size=3, delay=0.2)
     short.add(rows[3].id)
     _wait_for(lambda: len(_queued(redis_broker)) == 2)
     assert _queued(redis_broker)[1] == rows[3].id  # one id goes as a single message
@@ -189,7 +190,7 @@ def test_it_reads_envelope_paths_as_aiosmtpd_does(path):
     # The quick path for plain addresses gives what aiosmtpd's full parser gives
     from aiosmtpd.smtp import SMTP
 
-    assert mailin_mod.QuickPathSMTP(None)._getaddr(path) == SMTP(None)._getaddr(path)
+    assert quick_smtp.QuickPathSMTP(None)._getaddr(path) == SMTP(None)._getaddr(path)
 
 
 def test_it_reads_the_data_in_any_pieces_and_unstuffs_leading_dots(db, mailin):
@@ -326,7 +327,7 @@ def test_the_commands_whose_answers_may_wait_keep_their_help(db, mailin):
     ],
 )
 def test_it_removes_the_dot_stuffed_before_each_line(data, plain):
-    assert mailin_mod.unstuff(data) == plain
+    assert quick_smtp.unstuff(data) == plain
 
 
 @pytest.mark.parametrize(
@@ -357,7 +358,7 @@ def test_a_message_that_cannot_be_stored_fails_alone_in_its_batch(db, monkeypatc
         return real(arrivals)
 
     monkeypatch.setattr(inbound_store, "store_many", store_many)
-    storer = mailin_mod.Storer()
+    storer = batching.Storer()
     raws = [mf.reply("ada@example.org", TO, "one"), poison, mf.reply("bob@example.org", TO, "two")]
     # When they are stored
     results = _store_together(storer, raws, asyncio.new_event_loop())
@@ -387,7 +388,7 @@ def _store_together(storer, raws: list[bytes], loop) -> list:
 
 def test_the_outcomes_of_one_stored_batch_reach_the_event_loop_in_one_wake_up(db):
     # Given three messages that arrive on the event loop while the storer is busy
-    storer = mailin_mod.Storer()
+    storer = batching.Storer()
     raws = [mf.reply(f"p{i}@example.org", TO, f"reply {i}") for i in range(3)]
     loop = asyncio.new_event_loop()
     wakes = []
@@ -401,7 +402,7 @@ def test_the_outcomes_of_one_stored_batch_reach_the_event_loop_in_one_wake_up(db
     # Then all three are stored, and the storer woke the loop once for them
     assert [new for _, new in outcomes] == [True, True, True]
     assert sorted(row.id for row, _ in outcomes) == [r.id for r in InboundMessage.select()]
-    assert wakes == [mailin_mod._resolve_all]
+    assert wakes == [batching._resolve_all]
 
 
 def test_a_connection_closed_during_the_data_stores_nothing_and_harms_no_other(db, mailin):
@@ -419,7 +420,7 @@ def test_an_idle_connection_is_closed_and_a_busy_one_is_not(db):
     # Given a listener that closes connections idle for half a second
     from workers import settings as settings_mod
 
-    controller = mailin_mod.MailinController(
+    controller = quick_smtp.MailinController(
         mailin_mod.InboundHandler(settings_mod.get().reply_domain),
         hostname="127.0.0.1",
         port=services.free_port(),

@@ -6,41 +6,31 @@ and ``workers.inbound.rejections`` decides, in one place, whether the sender hea
 
 from __future__ import annotations
 
-import email.policy
 import logging
-import re
 from collections.abc import Callable
-from email.parser import BytesHeaderParser
-from email.utils import parseaddr
-from functools import lru_cache, partial
+from functools import partial
 
 from peewee import InterfaceError, OperationalError
 
-from models import InboundMessage, OutboundEmail, Person, clock, db
-from workers import settings as settings_mod
-from workers.inbound import errors, rejections
+from models import InboundMessage, Person, clock, db
+from workers.inbound import errors
 from workers.inbound.appliers import APPLIERS, ReplyContext, read_ahead
 from workers.inbound.claim import Claim
+from workers.inbound.guards import check_guards, load_thread_emails, thread_emails
 from workers.inbound.kinds import apply_calendar, record_bounce
-from workers.inbound.match import emails_by_message_id, match_reply, newest, thread_ids
+from workers.inbound.match import match_reply, newest
+from workers.inbound.outcome import MAX_TEXT, clean, finish, note, quarantine
 from workers.outbound import outbox
 from workers.reading.classify import classify
 from workers.reading.message import UnreadableMessage, parse_message
 from workers.reading.trimming import trim_reply
-from workers.runtime.plainsql import update_by_id
 from workers.runtime.sqlite_lock import write_lock
 
 logger = logging.getLogger(__name__)
 
-#: Longest text kept in a row's text columns (the raw message keeps everything).
-MAX_TEXT = 20_000
-
 #: Messages applied per write transaction: enough to share a commit, few enough that the
 #: listener and the other workers wait a few milliseconds at most for the database.
 WRITE_CHUNK = 8
-
-#: ``dmarc=fail`` in an Authentication-Results header (RFC 8601).
-DMARC_FAIL_RE = re.compile(r"(?:^|[;\s])dmarc\s*=\s*fail\b", re.IGNORECASE)
 
 
 #: The write a message needs once it has been read: it runs inside a transaction and
@@ -156,9 +146,9 @@ def _read_step(row: InboundMessage, parsed) -> Step:
     if "@" not in row.sender:  # bounces may come from nobody; people's answers may not
         raise errors.NoSenderError("the message has no From address")
     if kind.kind == "calendar_reply" and kind.calendar is not None:
-        _set(row, kind="calendar_reply")
+        note(row, kind="calendar_reply")
         return partial(_apply_calendar, row, parsed, kind.calendar)
-    _set(row, kind="reply")
+    note(row, kind="reply")
     return read_reply(row, parsed)
 
 
@@ -178,69 +168,8 @@ def read(row: InboundMessage):
     except UnreadableMessage as exc:
         raise errors.UnreadableMessageError(str(exc)) from exc
     sender = clean(parsed.sender or "", 250).strip().lower()
-    _set(row, sender=sender, subject=clean(parsed.subject or row.subject, 500))
+    note(row, sender=sender, subject=clean(parsed.subject or row.subject, 500))
     return parsed
-
-
-def check_guards(row: InboundMessage, parsed) -> None:
-    """Refuse messages from Tandem itself, or failing DMARC at a trusted server."""
-    settings = settings_mod.get()
-    own = own_address(settings.mail_from)
-    if row.sender == own:
-        raise errors.EmailLoopError(f"sent from Tandem's own address {own}")
-    message_id = (parsed.message_id or "").strip()
-    if message_id and (
-        message_id.lower().endswith(f"@{settings.reply_domain}>")
-        or message_id in thread_emails(row, parsed)
-    ):
-        raise errors.EmailLoopError(f"carries Tandem's own Message-ID {message_id}")
-    server = dmarc_failure(bytes(row.raw), settings.trusted_authserv_ids)
-    if server:
-        raise errors.DmarcFailError(f"{server} reports dmarc=fail for {row.sender}")
-
-
-@lru_cache(maxsize=8)
-def own_address(mail_from: str) -> str:
-    """Return the bare, lower-case address of MAIL_FROM."""
-    return parseaddr(mail_from)[1].lower()
-
-
-def thread_emails(row: InboundMessage, parsed) -> dict[str, OutboundEmail]:
-    """Return Tandem's emails named by the message's own Message-ID or its thread headers.
-
-    One query serves both the loop guard and the reply matching; it is kept on the row.
-    """
-    known = getattr(row, "_thread_emails", None)
-    if known is None:
-        load_thread_emails([(row, parsed)])
-        known = row._thread_emails
-    return known
-
-
-def load_thread_emails(messages: list[tuple[InboundMessage, object]]) -> None:
-    """Look up the thread emails of several parsed messages in one query (see above)."""
-    wanted = {row.id: _thread_ids(parsed) for row, parsed in messages}
-    found = emails_by_message_id([m for ids in wanted.values() for m in ids])
-    for row, _ in messages:
-        row._thread_emails = {m: found[m] for m in wanted[row.id] if m in found}
-
-
-def _thread_ids(parsed) -> list[str]:
-    own = (parsed.message_id or "").strip()
-    return [own, *thread_ids(parsed)] if own else thread_ids(parsed)
-
-
-def dmarc_failure(raw: bytes, trusted: tuple[str, ...]) -> str | None:
-    """Return the trusted server that reported ``dmarc=fail``, or None."""
-    if not trusted:
-        return None
-    headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
-    for value in headers.get_all("Authentication-Results") or []:
-        text = " ".join(str(value).split())
-        authserv = text.split(";", 1)[0].strip().split(" ")[0].lower()
-        if authserv in trusted and DMARC_FAIL_RE.search(text):
-            return authserv
-    return None
 
 
 def read_reply(row: InboundMessage, parsed) -> Step:
@@ -249,9 +178,9 @@ def read_reply(row: InboundMessage, parsed) -> Step:
     person, object_type, object_id, answered = match_reply(
         row, parsed, answered=newest(thread_emails(row, parsed))
     )
-    _set(row, person=person, object_type=object_type, object_id=object_id, in_reply_to=answered)
+    note(row, person=person, object_type=object_type, object_id=object_id, in_reply_to=answered)
     reply_text = clean(trim_reply(parsed.text or "", parsed.html), MAX_TEXT)
-    _set(row, reply_text=reply_text)
+    note(row, reply_text=reply_text)
     if not reply_text.strip() and not parsed.attachments:
         raise errors.EmptyReplyError("nothing left once quoted text was removed", person=person)
     return applier_step(row, person, object_type, object_id, parsed, reply_text)
@@ -291,63 +220,10 @@ def _applied(ctx: ReplyContext, summary: str) -> str:
     )
 
 
-def finish(row: InboundMessage, status: str, **fields) -> str:
-    """Record the final status of a message (and what was learnt about it)."""
-    _set(row, reason="", **fields)
-    values = {"status": status, "processed_at": clock.now(), "lease_until": None, **_fields(row)}
-    with write_lock():
-        update_by_id(InboundMessage, row.id, values)
-    row.status = status
-    return status
-
-
-def quarantine(row: InboundMessage, error: errors.InboundError) -> str:
-    """Keep the message with the error's class name as reason, and answer the sender if due."""
-    _set(row, reason=error.reason, detail=clean(error.detail, MAX_TEXT))
-    values = {"status": "quarantined", "processed_at": clock.now(), "lease_until": None}
-    with write_lock():
-        update_by_id(InboundMessage, row.id, {**values, **_fields(row)})
-    row.status = "quarantined"
-    logger.info("inbound message %s quarantined: %s", row.id, error.reason)
-    rejections.reject(row, error)
-    return "quarantined"
-
-
-#: Row columns the pipeline fills in as it learns about a message.
-LEARNT = (
-    "sender",
-    "subject",
-    "kind",
-    "reason",
-    "detail",
-    "reply_text",
-    "person",
-    "object_type",
-    "object_id",
-    "in_reply_to",
-)
-
-
-def _set(row: InboundMessage, **fields) -> None:
-    for name, value in fields.items():
-        setattr(row, name, value)
-
-
-def _fields(row: InboundMessage) -> dict:
-    """Return the learnt columns changed while processing (the others are stored already)."""
-    return {name: row.__data__.get(name) for name in LEARNT if name in row._dirty}
-
-
-def clean(text: str, limit: int) -> str:
-    """Return text safe for any database column: no NUL, no lone surrogates, at most ``limit``."""
-    text = str(text or "").replace("\x00", "")
-    return text.encode("utf-8", "replace").decode("utf-8")[:limit]
-
-
 def apply_as(row: InboundMessage, person: Person, object_type: str, object_id: int) -> str:
     """Apply a kept message as ``person`` to an object a coordinator chose; return the summary."""
     parsed = read(row)
     reply_text = row.reply_text or clean(trim_reply(parsed.text or "", parsed.html), MAX_TEXT)
-    _set(row, kind=row.kind or "reply", reply_text=reply_text)
+    note(row, kind=row.kind or "reply", reply_text=reply_text)
     run_applier(row, person, object_type, object_id, parsed, reply_text)
     return row.detail

@@ -1,4 +1,4 @@
-"""Store inbound mail: the raw bytes first, de-duplicated by Message-ID and digest, before any reading."""
+"""Store inbound mail: the raw bytes first, de-duplicated by Message-ID and digest."""
 
 from __future__ import annotations
 

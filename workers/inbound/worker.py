@@ -1,4 +1,4 @@
-"""The inbound actors: claim stored messages, run them through the pipeline, hand back on failure."""
+"""The inbound actors: claim stored messages, run the pipeline, hand them back on failure."""
 
 from __future__ import annotations
 
