@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from models.base import BaseModel, JSONField, utcnow
 from models.people import Person
@@ -10,7 +18,7 @@ from models.programme import Programme
 
 
 class MentorProfile(BaseModel):
-    """What a mentor offers: skills, capacity and preferred format."""
+    """What a mentor offers or a mentee seeks: skills or goals, capacity, format, time."""
 
     person = ForeignKeyField(Person, backref="mentor_profiles", on_delete="CASCADE")
     programme = ForeignKeyField(Programme, backref="mentor_profiles", on_delete="CASCADE")
@@ -18,6 +26,11 @@ class MentorProfile(BaseModel):
     capacity = IntegerField(default=2)
     format = CharField(default="one-to-one")  # one-to-one, group, either
     needs = JSONField(null=True)  # for mentees: assessed needs
+    goals = TextField(default="")  # for mentees: "public speaking; delegation"
+    languages = TextField(default="")  # spoken, "en; fr"
+    availability = TextField(default="")  # own time zone: "Mon 16:00-18:00; Wed 15:00-17:00"
+    orientation_done = BooleanField(default=False)  # for mentors: trained, may be matched
+    orientation_date = DateField(null=True)  # when, if known
 
 
 class MentoringGroup(BaseModel):

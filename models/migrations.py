@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from peewee import BlobField, CharField, IntegerField, Model
 from playhouse.migrate import SchemaMigrator
 
-from models import ALL_MODELS, InboundMessage, InboundRaw, Job, OutboundEmail, Person
+from models import (
+    ALL_MODELS,
+    InboundMessage,
+    InboundRaw,
+    Job,
+    MentorProfile,
+    OutboundEmail,
+    Person,
+    Programme,
+)
 from models.base import db
 
 
@@ -112,6 +121,38 @@ def _move_raw_back(migrator: SchemaMigrator) -> None:
     db.drop_tables([InboundRaw])
 
 
+#: Columns the coordinator's workspace added to existing tables, taken from the models.
+WORKSPACE_COLUMNS = (
+    (Person, ("department", "language", "deactivated_at")),
+    (
+        Programme,
+        (
+            "archived_at",
+            "reply_deadline_hours",
+            "reminder_hours",
+            "summary_within_hours",
+            "item_reminder_days",
+        ),
+    ),
+    (
+        MentorProfile,
+        ("goals", "languages", "availability", "orientation_done", "orientation_date"),
+    ),
+)
+
+
+def _add_workspace_columns(migrator: SchemaMigrator) -> None:
+    for model, names in WORKSPACE_COLUMNS:
+        for name in names:
+            migrator.add_column(model._meta.table_name, name, model._meta.fields[name]).run()
+
+
+def _drop_workspace_columns(migrator: SchemaMigrator) -> None:
+    for model, names in WORKSPACE_COLUMNS:
+        for name in names:
+            migrator.drop_column(model._meta.table_name, name).run()
+
+
 #: Every schema step after version 1 (the tables as first released), oldest first.
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -137,6 +178,13 @@ MIGRATIONS: list[Migration] = [
         note="drop single-column indexes the (status, ...) indexes make redundant",
         up=_drop_redundant_indexes,
         down=_add_redundant_indexes,
+    ),
+    Migration(
+        version=6,
+        note="programme archiving and timings; people's department, language, deactivation;"
+        " mentor profiles' goals, languages, availability, orientation",
+        up=_add_workspace_columns,
+        down=_drop_workspace_columns,
     ),
 ]
 

@@ -20,6 +20,15 @@ class Person(BaseModel):
     bounce_state = CharField(default="ok")
     soft_bounces = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
+    # Null rather than "" when not given, so rows written by older code need no value.
+    department = CharField(null=True)  # department, organisation or school
+    language = CharField(null=True)  # e.g. "en", "fr-CA"; null: the programme's
+    deactivated_at = DateTimeField(null=True)  # set: no more email, history kept
+
+    @classmethod
+    def reachable(cls):
+        """Select the people Tandem may still email: active and not hard-bounced."""
+        return cls.select().where(cls.deactivated_at.is_null() & (cls.bounce_state != "hard"))
 
     @classmethod
     def by_email(cls, email: str) -> Person | None:
@@ -45,6 +54,16 @@ class Person(BaseModel):
     @property
     def role_list(self) -> list[str]:
         return [r for r in self.roles.split(",") if r]
+
+    @property
+    def is_active(self) -> bool:
+        """Tell whether the person is active (a coordinator has not deactivated them)."""
+        return self.deactivated_at is None
+
+    @property
+    def can_receive_email(self) -> bool:
+        """Tell whether Tandem may send this person email: active, address not hard-bounced."""
+        return self.is_active and self.bounce_state != "hard"
 
 
 class EmailAlias(BaseModel):

@@ -9,7 +9,17 @@ from pathlib import Path
 from flask import Flask
 
 from models import db, init_db
-from web import auth, cli, cycles, devmail, errors, inbound, programmes, quarantine
+from web import (
+    auth,
+    cli,
+    cli_workspace,
+    cycles,
+    devmail,
+    errors,
+    inbound,
+    programmes,
+    quarantine,
+)
 from web.extensions import csrf
 from workers import settings as settings_mod
 
@@ -65,4 +75,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     quarantine.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    cli_workspace.init_app(app)
     return app

@@ -1,4 +1,4 @@
-"""The follow-up cycle's due work as job rows; each stage's module registers the handler for its own."""
+"""The follow-up cycle's due work as job rows; each stage registers the handler for its own."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Tests of the coordinator's workspace: programmes, people, CSV import and export."""

@@ -1,0 +1,1 @@
+"""The coordinator's workspace: programmes, people, CSV import and export, metrics, items."""
