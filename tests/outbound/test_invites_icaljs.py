@@ -32,7 +32,7 @@ YEARS = range(2026, 2029)
 #: after, a week after; the ones starting 30 and 90 minutes before end after the change.
 AROUND = tuple(dt.timedelta(minutes=m) for m in (-26 * 60, -90, -30, 30, 120, 7 * 24 * 60))
 
-#: A session as tests/test_invites.py writes it; cases change its uid, zone and times.
+#: A session as tests/outbound/test_invites.py writes it; cases change its uid, zone and times.
 INFO = invites.SessionInfo(
     uid="abc-123@tandem.test",
     sequence=2,

@@ -11,7 +11,7 @@ import pytest
 
 from models import Membership, OutboundEmail, Person, Programme, clock
 from tests.browser import chromium, serve
-from tests.test_followup_e2e import gmail_reply
+from tests.followup.test_followup_e2e import gmail_reply
 from workers.inbound import store as inbound_store
 from workers.inbound import worker as inbound_worker
 from workers.outbound.delivery import build

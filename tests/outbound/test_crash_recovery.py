@@ -24,7 +24,7 @@ from workers.outbound import outbox
 from workers.runtime import scheduler
 
 #: Project root, put on the workers' PYTHONPATH.
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 #: Emails queued before the crash.
 COUNT = 300

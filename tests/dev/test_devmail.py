@@ -15,7 +15,7 @@ import pytest
 
 from models import CaughtMail, User
 from tests import services
-from tests.test_auth import csrf_token, login
+from tests.web.test_auth import csrf_token, login
 from web.auth import create_user
 from workers.dev import catcher
 from workers.dev import replyas as devreply

@@ -14,7 +14,7 @@ from workers import settings as settings_mod
 from workers.inbound.explain import explain
 from workers.outbound.tokens import make_reply_address
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 REPLY_TMPL = """\
 From: Ann Example <{sender}>

@@ -17,7 +17,7 @@ import pytest
 
 from tests.services import free_port, wait_for_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_runner():
