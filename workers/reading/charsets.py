@@ -45,6 +45,9 @@ FALLBACKS = ("utf-8", "cp1252")
 #: Single-byte codecs that UTF-8 text is often mislabelled as.
 SINGLE_BYTE = {"cp1252", "iso8859-1", "iso8859-15", "iso8859-2", "cp1250", "ascii", "latin-1"}
 
+#: A line break with the whitespace around it: a fold, read as one space.
+FOLD_RE = re.compile(r"[ \t]*[\r\n]+\s*")
+
 #: Extra codecs tried for ISO-2022-JP text that uses extended characters.
 JIS_VARIANTS = ("iso2022_jp_ext", "iso2022_jp_2", "iso2022_jp_3", "iso2022_jp")
 
@@ -96,7 +99,9 @@ def decode_header_value(value: object) -> str:
     """Return a header as text: RFC 2047 words decoded, lines unfolded, raw 8-bit rescued."""
     if value is None:
         return ""
-    text = raw_header(value)
+    # Unfold first: the stdlib decodes line by line and drops the whitespace at each fold,
+    # where RFC 2047 (6.2) drops only whitespace between two encoded words.
+    text = FOLD_RE.sub(" ", raw_header(value))
     try:
         chunks = decode_header(text)
     except (ValueError, LookupError, AssertionError):  # broken encoded-words: keep raw text
@@ -107,7 +112,7 @@ def decode_header_value(value: object) -> str:
             chunk = decode_bytes(chunk, charset)
         parts.append(chunk)
     joined = "".join(parts) if len(chunks) > 1 else (parts[0] if parts else "")
-    return re.sub(r"\s*[\r\n]+\s*", " ", joined).strip()
+    return FOLD_RE.sub(" ", joined).strip()
 
 
 def raw_header(value: object) -> str:
