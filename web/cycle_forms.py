@@ -127,7 +127,7 @@ def read_cycle_form(form, programme: Programme) -> setup.CycleSpec:
     auto = None
     if form.get("auto_trigger_at", "").strip():
         auto = parse_local(form["auto_trigger_at"], zone, "Automatic trigger")
-        if not clock.now() < auto < (deadline or starts - setup.deadline_before()):
+        if not clock.now() < auto < (deadline or starts - setup.deadline_before(programme)):
             raise FormError("The automatic trigger must be in the future and before the deadline.")
     chosen = [int(v) for v in form.getlist("member") if v.isdigit()]
     people = [

@@ -11,6 +11,7 @@ from workers.followup.common import (
     latest_values,
     metric_ctx,
     previous_value,
+    reachable,
     session_ctx,
     session_of,
     stakeholders,
@@ -93,8 +94,7 @@ def send_brief(cycle_id: int) -> int:
     session = session_of(cycle)
     brief = build_brief(cycle)
     drafts = []
-    for participant in stakeholders(cycle):
-        person = participant.person
+    for person in reachable(p.person for p in stakeholders(cycle)):
         ctx = {
             "cycle": {"id": cycle.id, "title": cycle.title, "objectives": cycle.objectives},
             "session": session_ctx(session, person.timezone or session.timezone),

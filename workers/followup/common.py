@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 
 from peewee import JOIN
 
@@ -52,6 +53,11 @@ def stakeholders(cycle: Cycle) -> list[Participant]:
         .order_by(Person.name, Person.id)
     )
     return list(query)
+
+
+def reachable(people: Iterable[Person]) -> list[Person]:
+    """Keep the people Tandem may still email: active, their address not hard-bounced."""
+    return [person for person in people if person.can_receive_email]
 
 
 def coordinators(programme) -> list[Person]:

@@ -6,12 +6,12 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from models import ActionItem, ActionItemUpdate, Person, Programme, clock
-from workers import settings as settings_mod
-from workers.followup.common import coordinators, item_ctx
+from workers.followup.common import coordinators, item_ctx, reachable
 from workers.followup.schedule import put
 from workers.outbound import outbox
 from workers.runtime import jobs
 from workers.runtime.plainsql import insert_row, update_by_id
+from workers.workspace.programmes import programme_timing
 
 #: Local hour (in the owner's zone) at which item reminders go out.
 REMINDER_HOUR = 9
@@ -41,7 +41,7 @@ def schedule_item(item: ActionItem, owner: Person | None = None) -> None:
         return
     zone = (owner if owner is not None and owner.id == item.owner_id else item.owner).timezone
     now = clock.now()
-    for days in settings_mod.get().item_reminder_days:
+    for days in programme_timing(item.programme).item_reminder_days:
         run_at = _at_local_hour(item.due_date - dt.timedelta(days=days), zone)
         if run_at > now:
             put(
@@ -82,13 +82,14 @@ def create_item(
         ActionItemUpdate.create(
             item=item, status="open", percent=0, note="assigned", by=by, source=source
         )
-        outbox.queue_email(
-            "item-assigned",
-            owner,
-            _mail_ctx(item),
-            key=f"item:{item.id}:assigned",
-            about=("item", item.id),
-        )
+        if owner.can_receive_email:
+            outbox.queue_email(
+                "item-assigned",
+                owner,
+                _mail_ctx(item),
+                key=f"item:{item.id}:assigned",
+                about=("item", item.id),
+            )
         schedule_item(item, owner)
     return item
 
@@ -155,7 +156,7 @@ def send_item_reminder(item_id: int, days: int) -> bool:
     item = ActionItem.get_or_none(ActionItem.id == item_id)
     if item is None or item.status not in OPEN_STATUSES or item.owner_id is None:
         return False
-    if item.owner.bounce_state == "hard":
+    if not item.owner.can_receive_email:
         return False
     ctx = {**_mail_ctx(item), "days": days}
     with outbox.transaction():
@@ -179,7 +180,7 @@ def send_overdue(item_id: int) -> bool:
     ctx = _mail_ctx(item)
     due = item.due_date.isoformat()
     with outbox.transaction():
-        if item.owner.bounce_state != "hard":
+        if item.owner.can_receive_email:
             outbox.queue_email(
                 "item-overdue",
                 item.owner,
@@ -187,7 +188,7 @@ def send_overdue(item_id: int) -> bool:
                 key=f"item:{item.id}:overdue:{due}",
                 about=("item", item.id),
             )
-        for person in coordinators(item.programme_id):
+        for person in reachable(coordinators(item.programme_id)):
             note = {**ctx, "bounced": item.owner.bounce_state == "hard"}
             outbox.queue_email(
                 "coordinator-overdue",

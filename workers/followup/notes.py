@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from models import Cycle, Membership, Participant, Person, Session, clock
-from workers.followup.common import cycle_url, notes_takers, session_ctx, session_of
+from workers.followup.common import cycle_url, notes_takers, reachable, session_ctx, session_of
 from workers.followup.items import create_item
 from workers.grammar.reply import parse_notes
 from workers.outbound import outbox
@@ -74,7 +74,7 @@ def request_notes(cycle_id: int) -> int:
         Cycle.update(status="held").where(Cycle.id == cycle.id).execute()
         Session.update(status="held").where(Session.id == session.id).execute()
         count = 0
-        for person in notes_takers(cycle):
+        for person in reachable(notes_takers(cycle)):
             ctx = {
                 "cycle": {"id": cycle.id, "title": cycle.title},
                 "session": session_ctx(session, person.timezone or session.timezone),

@@ -5,22 +5,25 @@ from __future__ import annotations
 import datetime as dt
 
 from models import AuditEvent, Cycle, Person, clock
-from workers import settings as settings_mod
 from workers.followup.common import owned_work, session_of, stakeholders
 from workers.followup.trigger import request_ctx
 from workers.outbound import outbox
 from workers.outbound.outbox import Draft, queue_many
 from workers.runtime import jobs
+from workers.workspace.programmes import programme_timing
 
 #: Cycle states in which reminders still make sense.
 CHASING_STATES = ("triggered",)
 
 
 def pending_people(cycle: Cycle) -> tuple[list[Person], list[Person]]:
-    """Return (who to remind, who cannot be reminded because their address hard-bounced)."""
+    """Return (who to remind, who cannot be reminded because their address hard-bounced).
+
+    A deactivated person is in neither list: Tandem no longer writes to them at all.
+    """
     remind, bounced = [], []
     for participant in stakeholders(cycle):
-        if participant.responded_at is not None:
+        if participant.responded_at is not None or not participant.person.is_active:
             continue
         person = participant.person
         (bounced if person.bounce_state == "hard" else remind).append(person)
@@ -30,7 +33,7 @@ def pending_people(cycle: Cycle) -> tuple[list[Person], list[Person]]:
 def superseded(cycle: Cycle, hours: int) -> bool:
     """Tell whether a later reminder is due too (the scheduler was down): send only that one."""
     now = clock.now()
-    later = [h for h in settings_mod.get().reminder_hours if h < hours]
+    later = [h for h in programme_timing(cycle.programme).reminder_hours if h < hours]
     deadline = cycle.reply_deadline
     return deadline is not None and any(deadline - dt.timedelta(hours=h) <= now for h in later)
 

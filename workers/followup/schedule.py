@@ -7,6 +7,7 @@ import datetime as dt
 from models import Cycle, Job, Session, clock
 from workers import settings as settings_mod
 from workers.runtime import jobs
+from workers.workspace.programmes import programme_timing
 
 
 def put(kind: str, key: str, run_at: dt.datetime, **payload) -> Job:
@@ -25,14 +26,15 @@ def put(kind: str, key: str, run_at: dt.datetime, **payload) -> Job:
 
 
 def summary_due(session: Session) -> dt.datetime:
-    """Return the latest time the summary may go out: SUMMARY_WITHIN_HOURS after the end."""
-    return session.ends_at + dt.timedelta(hours=settings_mod.get().summary_within_hours)
+    """Return the latest time the summary may go out: the programme's summary delay after."""
+    hours = programme_timing(session.programme).summary_within_hours
+    return session.ends_at + dt.timedelta(hours=hours)
 
 
 def schedule_cycle(cycle: Cycle, session: Session) -> None:
     """Schedule (or move) the reminders, brief, notes request and summary of a triggered cycle."""
     settings = settings_mod.get()
-    _schedule_reminders(cycle, settings.reminder_hours)
+    _schedule_reminders(cycle, programme_timing(cycle.programme).reminder_hours)
     put(
         "cycle.brief",
         f"cycle:{cycle.id}:brief",
@@ -44,7 +46,7 @@ def schedule_cycle(cycle: Cycle, session: Session) -> None:
 
 
 def _schedule_reminders(cycle: Cycle, reminder_hours: tuple[int, ...]) -> None:
-    """Schedule the REMINDER_HOURS reminders still ahead; cancel past or unconfigured ones."""
+    """Schedule the programme's reminders still ahead; cancel past or unconfigured ones."""
     now = clock.now()
     prefix = f"cycle:{cycle.id}:reminder:"
     wanted = []

@@ -12,6 +12,7 @@ from workers.followup import schedule
 from workers.followup.common import CycleStateError, session_of
 from workers.followup.trigger import resend_invites
 from workers.outbound import outbox
+from workers.workspace.programmes import programme_timing
 
 
 @dataclass
@@ -55,9 +56,12 @@ class CycleSpec:
     metrics: list[MetricSpec] = field(default_factory=list)
 
 
-def deadline_before() -> dt.timedelta:
-    """Return the reply deadline's default distance before the session (REPLY_DEADLINE_HOURS)."""
-    return dt.timedelta(hours=settings_mod.get().reply_deadline_hours)
+def deadline_before(programme: Programme | None = None) -> dt.timedelta:
+    """Return the reply deadline's default distance before the session, the programme's own
+    or REPLY_DEADLINE_HOURS."""
+    if programme is None:
+        return dt.timedelta(hours=settings_mod.get().reply_deadline_hours)
+    return dt.timedelta(hours=programme_timing(programme).reply_deadline_hours)
 
 
 def new_uid() -> str:
@@ -104,7 +108,7 @@ def create_cycle(programme: Programme, spec: CycleSpec, previous: Cycle | None =
             title=spec.title.strip(),
             objectives=spec.objectives.strip(),
             previous=previous,
-            reply_deadline=spec.reply_deadline or spec.starts_at - deadline_before(),
+            reply_deadline=spec.reply_deadline or spec.starts_at - deadline_before(programme),
             auto_trigger_at=spec.auto_trigger_at,
         )
         Session.create(
@@ -157,7 +161,9 @@ def clone_spec(cycle: Cycle, shift: dt.timedelta) -> CycleSpec:
         for p in Participant.select().where(Participant.cycle == cycle).order_by(Participant.id)
     ]
     deadline_gap = (
-        (session.starts_at - cycle.reply_deadline) if cycle.reply_deadline else deadline_before()
+        (session.starts_at - cycle.reply_deadline)
+        if cycle.reply_deadline
+        else deadline_before(cycle.programme)
     )
     return CycleSpec(
         title=cycle.title,

@@ -10,6 +10,7 @@ from workers.followup.common import (
     cycle_url,
     item_ctx,
     notes_takers,
+    reachable,
     session_ctx,
     session_of,
     stakeholders,
@@ -100,7 +101,7 @@ def send_summary(cycle_id: int) -> int:
         recipients = {p.person.id: p.person for p in stakeholders(cycle)}
         recipients.update({p.id: p for p in notes_takers(cycle)})
         drafts = []
-        for person in recipients.values():
+        for person in reachable(recipients.values()):
             ctx = {
                 "cycle": {"id": cycle.id, "title": cycle.title, "objectives": cycle.objectives},
                 "session": session_ctx(session, person.timezone or session.timezone),

@@ -12,6 +12,7 @@ from workers.followup.common import (
     metric_ctx,
     organizer_address,
     owned_work,
+    reachable,
     session_ctx,
     session_of,
     stakeholders,
@@ -103,7 +104,8 @@ def trigger(cycle_id: int) -> int:
 
     1. Mark the draft triggered (a second call raises CycleStateError).
     2. Load stakeholders, their open items and owned metrics in three queries.
-    3. Queue two emails per stakeholder in batches, in the same transaction.
+    3. Queue two emails per stakeholder Tandem may still email (active, not hard-bounced),
+       in batches, in the same transaction.
     4. Schedule the reminders, the brief, the notes request and the summary.
     Returns the number of emails queued.
     """
@@ -112,7 +114,7 @@ def trigger(cycle_id: int) -> int:
         session = session_of(cycle)
         if session is None:
             raise CycleStateError(f"cycle {cycle_id} has no session")
-        people = [p.person for p in stakeholders(cycle)]
+        people = reachable(p.person for p in stakeholders(cycle))
         items, metrics, values = owned_work(cycle)
         drafts = []
         for person in people:
@@ -127,7 +129,8 @@ def trigger(cycle_id: int) -> int:
 
 def resend_invites(cycle: Cycle, session: Session, method: str = "REQUEST") -> int:
     """Queue the current SEQUENCE of the invitation (or its CANCEL) to every stakeholder."""
-    drafts = [invite_draft(cycle, session, p.person, method) for p in stakeholders(cycle)]
+    people = reachable(p.person for p in stakeholders(cycle))
+    drafts = [invite_draft(cycle, session, person, method) for person in people]
     return len(queue_many(drafts))
 
 

@@ -184,6 +184,12 @@ def _refusal(row: OutboundEmail) -> PermanentFailure | None:
     """Return why a claimed row must not be sent at all, or None when it may go."""
     if row.attempts > MAX_ATTEMPTS:
         return PermanentFailure(f"gave up after {MAX_ATTEMPTS} attempts", blames_recipient=False)
+    if row.person_id and not row.person.is_active:
+        # A coordinator stopped all email to this person; the address is not to blame.
+        recipient = parseaddr(row.to_addr)[1]
+        return PermanentFailure(
+            f"not sent: {recipient} was deactivated by a coordinator", blames_recipient=False
+        )
     if row.person_id and row.person.bounce_state == "hard":
         recipient = parseaddr(row.to_addr)[1]
         return PermanentFailure(f"not sent: {recipient} is hard-bounced")
@@ -195,7 +201,7 @@ def deliver(email_id: int) -> str:
 
     1. Claim the row with a conditional update (another worker's claim wins).
     2. A row taken over from a crashed worker is only recorded when its send was marked.
-    3. Refuse rows for hard-bounced people, or that crashed workers too often.
+    3. Refuse rows for deactivated or hard-bounced people, or that crashed workers too often.
     4. Render and send; mark sent (Redis, then the row) right after the relay's 250.
     5. On 5xx mark it failed; on 4xx or a network error release it with backoff.
     """
