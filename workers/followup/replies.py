@@ -63,6 +63,11 @@ def numbered_items(cycle: Cycle, person: Person) -> dict[int, int]:
     return {n: item.id for n, item in enumerate(items, 1)}
 
 
+def writer_names(ctx: ReplyContext) -> tuple[str, ...]:
+    """Return the names a reply's writer may sign with: as Tandem knows them, as their From says."""
+    return (ctx.person.name, getattr(ctx.parsed, "sender_name", "") or "")
+
+
 def split_comment(comment: str) -> tuple[str, str]:
     """Split a reply's free text into (barriers, comment)."""
     barriers, rest = [], []
@@ -154,6 +159,7 @@ def read_progress(ctx: ReplyContext) -> None:
         today=_today(ctx.person),
         open_items=sorted(mapping),
         metric_names=names,
+        names=writer_names(ctx),
     )
     ctx.read = (mapping, fields)
 
@@ -215,6 +221,7 @@ def read_item_reply(ctx: ReplyContext) -> None:
         today=_today(ctx.person),
         open_items=[1],
         metric_names=[],
+        names=writer_names(ctx),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from workers.grammar.closings import strip_sign_off
 from workers.grammar.dates import find_dates, local_today, parse_date
 from workers.grammar.items import NUMBERS_RE, ItemUpdate, Status, read_bare, read_numbered
 from workers.grammar.notes import NewItem, parse_notes
@@ -28,10 +29,15 @@ def parse_reply(
     today: dt.date | None = None,
     open_items: list[int] | None = None,
     metric_names: list[str] | None = None,
+    names: tuple[str, ...] = (),
 ) -> ReplyFields:
-    """Read item statuses, metrics, a rating, yes/no and dates from a reply's own words."""
+    """Read item statuses, metrics, a rating, yes/no and dates from a reply's own words.
+
+    ``names`` are the writer's names: a last line holding one is a sign-off, as is a closing
+    ("Thanks,", "Best regards") with the name under it; neither becomes the comment.
+    """
     draft = Draft(today or local_today(timezone), open_items, list(metric_names or []))
-    lines = text.splitlines() if isinstance(text, str) else []
+    lines = strip_sign_off(text.splitlines(), names) if isinstance(text, str) else []
     for index, line in enumerate(lines):
         if not is_quoted(line) and not _read_line(draft, index, line):
             draft.kept[index] = line.rstrip()
