@@ -11,7 +11,7 @@ test:
 bench: bootstrap
 	@set -e; found=0; for file in bench/bench_*.py; do \
 		[ -e "$$file" ] || continue; found=1; \
-		echo "== $$file"; .venv/bin/python "$$file"; \
+		echo "== $$file"; TANDEM_ENV=dev .venv/bin/python "$$file"; \
 	done; [ "$$found" = 1 ] || echo "bench: no benchmark in bench/"
 
 lint: bootstrap

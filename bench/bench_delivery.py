@@ -87,6 +87,7 @@ def environment(sink: CountingSink, database_url: str, redis: RedisServer) -> di
     """Point Tandem (this process and the workers) at the bench's database, Redis and sink."""
     env = {
         **os.environ,
+        "TANDEM_ENV": "dev",  # a dev run: no SECRET_KEY needed
         "DATABASE_URL": database_url,
         "REDIS_URL": redis.url,
         "SMTP_URL": f"smtp://127.0.0.1:{sink.port}",

@@ -52,6 +52,7 @@ WARM_UP = 40
 TIMEOUT = 1800
 
 ENV = {
+    "TANDEM_ENV": "dev",  # a dev run: the short SECRET_KEY below is accepted
     "SECRET_KEY": "bench-secret",
     "REPLY_DOMAIN": "tandem.test",
     "MAIL_FROM": "Tandem <tandem@tandem.test>",

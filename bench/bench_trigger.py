@@ -155,6 +155,7 @@ def setup_env(sink: CountingSink, redis: RedisServer) -> None:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='tandem-bench-')}/bench.db"
     os.environ.update(
         {
+            "TANDEM_ENV": "dev",  # a dev run: no SECRET_KEY needed
             "DATABASE_URL": url,
             "REDIS_URL": redis.url,
             "SMTP_URL": f"smtp://127.0.0.1:{sink.port}",

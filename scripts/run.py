@@ -3,7 +3,8 @@
 Started by ``make run`` (through ``scripts/run.sh``) with the virtualenv's Python. Steps:
 
 1. build the environment: ``.env`` (if any) under the real environment, then the dev mail
-   catcher as the SMTP server and the dev mailbox on;
+   catcher as the SMTP server, the dev mailbox on, and a SECRET_KEY made up on the first run
+   and kept in ``var/secret-key`` unless one is set;
 2. check that the ports the processes listen on are free;
 3. migrate the database and load the demo data the first time (``flask --app web init-db``,
    ``flask --app web demo``);
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -34,6 +36,9 @@ BIN = Path(sys.executable).parent
 
 #: Where the demo password and the private Redis live (the SQLite database too, by default).
 VAR = ROOT / "var"
+
+#: Where, under ``var/``, the SECRET_KEY made up for the dev run is kept.
+SECRET_KEY_FILE = "secret-key"
 
 #: Seconds to wait for honcho and Redis to stop before killing them.
 STOP_TIMEOUT = 20
@@ -60,12 +65,25 @@ def dev_environment(environ: Mapping[str, str], dotenv: Mapping[str, str]) -> di
         env.setdefault(name, default)
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     env.setdefault("BASE_URL", f"http://127.0.0.1:{env['WEB_PORT']}")
+    env.setdefault("TANDEM_ENV", "dev")
     # Every email goes to the dev mail catcher, so the dev mailbox shows all of it.
     env["DEV_MAILBOX"] = "1"
     env["SMTP_URL"] = f"smtp://127.0.0.1:{env['DEV_SMTP_PORT']}"
     env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", os.defpath)])
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
+
+
+def stored_secret_key(var: Path) -> str:
+    """Return the dev run's SECRET_KEY: made up the first time, then read from ``var/``."""
+    path = var / SECRET_KEY_FILE
+    if path.is_file() and path.read_text().strip():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    # Readable by its owner only from the moment it exists.
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        out.write(key + "\n")
+    return key
 
 
 def redis_answers(url: str) -> bool:
@@ -311,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         args.var.mkdir(parents=True, exist_ok=True)
+        if not env.get("SECRET_KEY"):
+            env["SECRET_KEY"] = stored_secret_key(args.var)
         check_ports(env)
         login = prepare_database(env, args.var)
         if not redis_answers(env["REDIS_URL"]):

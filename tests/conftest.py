@@ -19,6 +19,8 @@ def pytest_configure(config) -> None:
     global _redis
     _redis = services.RedisServer()
     os.environ["REDIS_URL"] = _redis.url
+    # The tests are a dev run: they sign with a short key (see TANDEM_ENV in .env.example).
+    os.environ["TANDEM_ENV"] = "dev"
     os.environ.setdefault("SECRET_KEY", "test-secret")
     os.environ.setdefault("REPLY_DOMAIN", "tandem.test")
     os.environ.setdefault("MAIL_FROM", "Tandem <tandem@tandem.test>")

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_it_runs_locally_with_no_variable_set():
-    settings = load_settings({})
+    settings = load_settings({"TANDEM_ENV": "dev"})  # make run's and the tests' setting
 
     assert settings.database_url == "sqlite:///var/tandem.db"
     assert settings.smtp_url == "smtp://127.0.0.1:1025"
@@ -38,7 +38,7 @@ def test_it_runs_locally_with_no_variable_set():
     ],
 )
 def test_it_accepts_good_values(name, value):
-    settings = load_settings({name: value})
+    settings = load_settings({"TANDEM_ENV": "dev", name: value})
 
     assert getattr(settings, name.lower()) in (value, True)
 

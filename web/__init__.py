@@ -35,6 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     settings = settings_mod.configure(settings_mod.load_settings(environ))
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,
+        # Sessions signed before a key change stay valid (Flask 3.1 checks these too).
+        SECRET_KEY_FALLBACKS=list(settings.secret_key_previous),
         TANDEM=settings,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -28,7 +28,9 @@ DEFAULTS = {
     "SMTP_URL": "smtp://127.0.0.1:1025",
     "MAIL_FROM": "Tandem <tandem@tandem.localhost>",
     "REPLY_DOMAIN": "tandem.localhost",
-    "SECRET_KEY": "dev-insecure-change-me",
+    "SECRET_KEY": "",
+    "SECRET_KEY_PREVIOUS": "",
+    "TANDEM_ENV": "production",
     "BASE_URL": "http://127.0.0.1:5000",
     "DEFAULT_TIMEZONE": "UTC",
     "MAILIN_HOST": "127.0.0.1",
@@ -50,6 +52,15 @@ DEFAULTS = {
     "ITEM_REMINDER_DAYS": "3,1",
     "NEXT_CYCLE_WEEKS": "4",
 }
+
+#: What TANDEM_ENV may say: ``dev`` (``make run``, the tests) makes do with a weak SECRET_KEY.
+ENVIRONMENTS = ("production", "dev")
+
+#: The key a dev run signs with when it sets none; it is public, so only dev accepts it.
+DEV_SECRET_KEY = "dev-insecure-change-me"
+
+#: Fewest characters of a SECRET_KEY (or a previous one) accepted outside dev.
+MIN_SECRET_KEY = 32
 
 #: URL schemes accepted for SMTP_URL.
 SMTP_SCHEMES = ("smtp", "smtps", "smtp+starttls")
@@ -88,6 +99,13 @@ class Settings:
     brief_before_hours: int = 2
     item_reminder_days: tuple[int, ...] = (3, 1)
     next_cycle_weeks: int = 4
+    secret_key_previous: tuple[str, ...] = ()
+    tandem_env: str = "production"
+
+    @property
+    def verification_keys(self) -> tuple[str, ...]:
+        """Return the keys a signature may have been made with: SECRET_KEY, then the previous."""
+        return (self.secret_key, *self.secret_key_previous)
 
 
 def _int(name: str, value: str, minimum: int = 0, maximum: int | None = None) -> int:
@@ -131,16 +149,53 @@ def _bool(name: str, value: str) -> bool:
 
 def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     parts = urlsplit(value)
+    shown = _without_password(value)
     if parts.scheme not in schemes:
         allowed = ", ".join(f"{scheme}://" for scheme in schemes)
-        raise ConfigError(f"{name} must start with one of {allowed}; got {value!r}")
+        raise ConfigError(f"{name} must start with one of {allowed}; got {shown!r}")
     try:
         parts.port  # noqa: B018  (parsing the port is the check)
     except ValueError:
-        raise ConfigError(f"{name} has a bad port number, got {value!r}") from None
+        raise ConfigError(f"{name} has a bad port number, got {shown!r}") from None
     if parts.scheme not in HOSTLESS_SCHEMES and not parts.hostname:
-        raise ConfigError(f"{name} must name a host, got {value!r}")
+        raise ConfigError(f"{name} must name a host, got {shown!r}")
     return value
+
+
+def _without_password(url: str) -> str:
+    """Return ``url`` with the password of its ``user:password@`` hidden, for messages."""
+    return re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)
+
+
+def _secret_keys(env: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
+    """Return SECRET_KEY and the previous keys; outside dev, refuse missing or weak ones."""
+    if env["TANDEM_ENV"] not in ENVIRONMENTS:
+        raise ConfigError(f"TANDEM_ENV must be production or dev, got {env['TANDEM_ENV']!r}")
+    dev = env["TANDEM_ENV"] == "dev"
+    key = env["SECRET_KEY"] or (DEV_SECRET_KEY if dev else "")
+    previous = tuple(p.strip() for p in env["SECRET_KEY_PREVIOUS"].split(",") if p.strip())
+    if not dev:
+        _check_key("SECRET_KEY", key)
+        for old in previous:
+            _check_key("SECRET_KEY_PREVIOUS", old)
+    return key, previous
+
+
+def _check_key(name: str, key: str) -> None:
+    """Refuse a key anyone could know or guess (outside dev: see TANDEM_ENV)."""
+    if not key:
+        problem = "is not set"
+    elif key == DEV_SECRET_KEY:
+        problem = f"is the public default {DEV_SECRET_KEY!r}, with which anyone can sign in"
+    elif len(key) < MIN_SECRET_KEY:
+        problem = f"is too short ({len(key)} characters)"
+    else:
+        return
+    raise ConfigError(
+        f"{name} {problem}: set a random value of at least {MIN_SECRET_KEY} characters, such as"
+        " python3 -c 'import secrets; print(secrets.token_urlsafe(48))' prints (only"
+        " TANDEM_ENV=dev, which make run and the tests set, makes do without one)"
+    )
 
 
 def _check_timezone(name: str, value: str) -> str:
@@ -164,7 +219,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "smtp_url": _url("SMTP_URL", env["SMTP_URL"], SMTP_SCHEMES),
         "mail_from": env["MAIL_FROM"],
         "reply_domain": env["REPLY_DOMAIN"].strip().lower(),
-        "secret_key": env["SECRET_KEY"],
+        "tandem_env": env["TANDEM_ENV"],
         "base_url": _url("BASE_URL", env["BASE_URL"], ("http", "https")).rstrip("/"),
         "default_timezone": _check_timezone("DEFAULT_TIMEZONE", env["DEFAULT_TIMEZONE"]),
         "mailin_host": env["MAILIN_HOST"],
@@ -195,8 +250,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"REPLY_DOMAIN must be a domain name, got {env['REPLY_DOMAIN']!r}")
     if values["smtp_ca_file"] and not os.path.isfile(values["smtp_ca_file"]):
         raise ConfigError(f"SMTP_CA_FILE is not a readable file: {env['SMTP_CA_FILE']!r}")
-    if not values["secret_key"]:
-        raise ConfigError("SECRET_KEY must not be empty")
+    values["secret_key"], values["secret_key_previous"] = _secret_keys(env)
     return Settings(**values)
 
 

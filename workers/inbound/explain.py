@@ -134,7 +134,7 @@ def _token(msg: ParsedMessage) -> tuple[str, str | None]:
     addresses = [*msg.to, *msg.cc]
     for name in ENVELOPE_HEADERS:
         addresses += [str(v).strip().strip("<>") for v in msg.headers.get_all(name, [])]
-    secret = settings_mod.get().secret_key
+    secret = settings_mod.get().verification_keys
     state: tuple[str, str | None] = ("none", None)
     for address in find_token_addresses(addresses):
         try:

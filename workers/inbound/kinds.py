@@ -26,7 +26,7 @@ FAILED_ACTIONS = ("failed", "")
 
 def bounced_email(row: InboundMessage, parsed, bounce) -> OutboundEmail | None:
     """Find the Tandem email a bounce reports: by VERP return path, else by Message-ID."""
-    secret = settings_mod.get().secret_key
+    secret = settings_mod.get().verification_keys
     email_id = getattr(bounce, "verp_email_id", None)
     if email_id is None:
         for address in [*row.rcpt_to.split(","), *(parsed.to or [])]:

@@ -56,7 +56,7 @@ def match_reply(
 
 def read_token(addresses: list[str], sender: str) -> ReplyToken | None:
     """Return the first valid reply token among ``addresses``; raise for forged or expired ones."""
-    secret = settings_mod.get().secret_key
+    secret = settings_mod.get().verification_keys
     first_error: errors.InboundError | None = None
     for address in find_token_addresses(addresses):
         try:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from models import clock
@@ -18,6 +19,8 @@ OBJECT_CODES = {
     "assignment": "g",
     "email": "e",
     "notes": "n",
+    "assessment": "q",
+    "orientation": "t",
 }
 CODE_OBJECTS = {v: k for k, v in OBJECT_CODES.items()}
 
@@ -56,6 +59,13 @@ def _sign(secret: str, payload: str) -> str:
     return digest[:SIG_LEN]
 
 
+def _signed_by_any(keys: str | Sequence[str], payload: str, sig: str) -> bool:
+    """Tell whether ``sig`` signs ``payload`` under one of ``keys`` (the current key first,
+    then the previous ones, so addresses sent before a key change keep working)."""
+    keys = (keys,) if isinstance(keys, str) else keys
+    return any(hmac.compare_digest(sig, _sign(key, payload)) for key in keys)
+
+
 def _b36(number: int) -> str:
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     out = ""
@@ -75,15 +85,16 @@ def make_reply_address(
     return f"reply+{payload}-{_sign(secret, payload)}@{domain}"
 
 
-def parse_reply_address(secret: str, address: str) -> ReplyToken:
-    """Check a reply address's signature and expiry; raise a TokenError when it fails."""
+def parse_reply_address(keys: str | Sequence[str], address: str) -> ReplyToken:
+    """Check a reply address's signature (under any of ``keys``) and expiry; raise a
+    TokenError when it fails."""
     local = address.strip().lower().split("@", 1)[0]
     match = REPLY_RE.match(local)
     if not match:
         raise InvalidToken(f"not a Tandem reply address: {address!r}")
     person_id, code, object_id, expires36, sig = match.groups()
     payload = f"{person_id}-{code}-{object_id}-{expires36}"
-    if not hmac.compare_digest(sig, _sign(secret, payload)) or code not in CODE_OBJECTS:
+    if not _signed_by_any(keys, payload, sig) or code not in CODE_OBJECTS:
         raise InvalidToken("reply address signature does not match")
     expires = EPOCH + dt.timedelta(days=int(expires36, 36))
     token = ReplyToken(int(person_id), CODE_OBJECTS[code], int(object_id), expires)
@@ -98,13 +109,14 @@ def make_bounce_address(secret: str, domain: str, email_id: int) -> str:
     return f"bounce+{payload}-{_sign(secret, 'bounce' + payload)}@{domain}"
 
 
-def parse_bounce_address(secret: str, address: str) -> int | None:
-    """Return the outbound email id a VERP address names, or None if it is not ours."""
+def parse_bounce_address(keys: str | Sequence[str], address: str) -> int | None:
+    """Return the outbound email id a VERP address names (signed under any of ``keys``), or
+    None if it is not ours."""
     match = BOUNCE_RE.match(address.strip().lower().split("@", 1)[0])
     if not match:
         return None
     email_id, sig = match.groups()
-    if not hmac.compare_digest(sig, _sign(secret, "bounce" + email_id)):
+    if not _signed_by_any(keys, "bounce" + email_id, sig):
         return None
     return int(email_id)
 

@@ -139,9 +139,9 @@ def _original_message_id(msg: ParsedMessage) -> str:
     return " ".join(found.split())
 
 
-def _verp_id(msg: ParsedMessage, secret: str | None, rcpts) -> int | None:
+def _verp_id(msg: ParsedMessage, secret: str | tuple[str, ...] | None, rcpts) -> int | None:
     """Return the outbound email id a VERP return path names, when it is ours and signed."""
-    secret = secret if secret is not None else settings_mod.get().secret_key
+    secret = secret if secret is not None else settings_mod.get().verification_keys
     candidates = list(rcpts)
     for name in ENVELOPE_HEADERS:
         candidates += [str(v) for v in msg.headers.get_all(name, [])]
