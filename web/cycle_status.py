@@ -87,10 +87,18 @@ class ItemRow:
     overdue: bool
 
 
-def _window(cycle: Cycle, cycles: list[Cycle]) -> tuple[dt.datetime, dt.datetime | None]:
+def _window(cycle: Cycle) -> tuple[dt.datetime, dt.datetime | None]:
+    """Return when the cycle's window opens, and when the next cycle's opens (None: still open).
+
+    A cancelled cycle never opened a window: the one after it, drafted from it, ends this one.
+    """
     start = cycle.triggered_at or cycle.created_at
-    later = [c.triggered_at or c.created_at for c in cycles if c.previous_id == cycle.id]
-    return start, (min(later) if later else None)
+    ends, parents = [], [cycle.id]
+    while parents:
+        later = list(Cycle.select().where(Cycle.previous.in_(parents)))
+        ends += [c.triggered_at or c.created_at for c in later if c.status != "cancelled"]
+        parents = [c.id for c in later if c.status == "cancelled"]
+    return start, (min(ends) if ends else None)
 
 
 def item_rows(cycle: Cycle) -> list[ItemRow]:
@@ -100,8 +108,7 @@ def item_rows(cycle: Cycle) -> list[ItemRow]:
         .join(Person, on=(ActionItem.owner == Person.id), join_type=JOIN.LEFT_OUTER)
         .where(ActionItem.programme == cycle.programme_id)
     )
-    later = list(Cycle.select().where(Cycle.previous == cycle))
-    start, end = _window(cycle, later)
+    start, end = _window(cycle)
     updates: dict[int, list[ActionItemUpdate]] = {}
     query = (
         ActionItemUpdate.select(ActionItemUpdate, Person)
