@@ -4,7 +4,11 @@ from __future__ import annotations
 
 
 class WorkspaceError(ValueError):
-    """Something a coordinator asked for cannot be done as asked."""
+    """Something a coordinator asked for cannot be done as asked; ``field`` names the input."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class InvalidValue(WorkspaceError):
@@ -17,6 +21,14 @@ class ProgrammeError(WorkspaceError):
 
 class PersonError(WorkspaceError):
     """A person cannot be created or changed as asked."""
+
+
+class MetricError(WorkspaceError):
+    """A metric cannot be defined, changed or given a value as asked."""
+
+
+class ItemError(WorkspaceError):
+    """An action item cannot be added or changed as asked."""
 
 
 class CsvFileError(WorkspaceError):

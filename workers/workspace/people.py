@@ -30,21 +30,38 @@ def _checked(changes: dict) -> dict:
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise PersonError(f"cannot change {sorted(unknown)[0]}")
-    try:
-        return {field: _check_field(field, str(value or "")) for field, value in changes.items()}
-    except InvalidValue as exc:
-        raise PersonError(str(exc)) from None
+    checked = {}
+    for field, value in changes.items():
+        try:
+            checked[field] = _check_field(field, str(value or ""))
+        except InvalidValue as exc:
+            raise PersonError(str(exc), field=field) from None
+    return checked
 
 
-def _free_address(value: str, person: Person | None = None) -> str:
+def field_errors(changes: dict) -> dict[str, str]:
+    """Return why each bad value of ``name``, ``timezone``, ``department`` or ``language`` is
+    bad, by field (empty when all are good)."""
+    errors = {}
+    for field, value in changes.items():
+        try:
+            _checked({field: value})
+        except PersonError as exc:
+            errors[exc.field or field] = str(exc)
+    return errors
+
+
+def free_address(value: str, person: Person | None = None, field: str = "email") -> str:
     """Return ``value`` checked and lower-cased; raise if it is someone else's address."""
     try:
         address = checks.normalize_email(value)
     except InvalidValue as exc:
-        raise PersonError(str(exc)) from None
+        raise PersonError(str(exc), field=field) from None
     owner = Person.by_email(address)
     if owner is not None and (person is None or owner.id != person.id):
-        raise PersonError(f"{address} is already the address of {owner.name} ({owner.email})")
+        raise PersonError(
+            f"{address} is already the address of {owner.name} ({owner.email})", field=field
+        )
     return address
 
 
@@ -63,7 +80,7 @@ def add_person(
         {"name": name, "timezone": zone, "department": department, "language": language}
     )
     with db.atomic():
-        values["email"] = _free_address(email)
+        values["email"] = free_address(email)
         person = Person.create(**values)
         AuditEvent.record("person.created", person, actor=actor, **values)
     return person
@@ -89,7 +106,7 @@ def change_email(person: Person, new_email: str, *, actor: str = "system") -> bo
     identifies the person. Returns False when the address is already the main one.
     """
     with db.atomic():
-        new = _free_address(new_email, person)
+        new = free_address(new_email, person)
         old = person.email
         if new == old:
             return False
@@ -105,9 +122,9 @@ def change_email(person: Person, new_email: str, *, actor: str = "system") -> bo
 def add_alias(person: Person, email: str, *, actor: str = "system") -> EmailAlias:
     """Record another address a person writes from."""
     with db.atomic():
-        address = _free_address(email, person)
+        address = free_address(email, person, field="aliases")
         if address == person.email:
-            raise PersonError(f"{address} is already {person.name}'s main address")
+            raise PersonError(f"{address} is already {person.name}'s main address", "aliases")
         alias, created = EmailAlias.get_or_create(email=address, defaults={"person": person})
         if created:
             AuditEvent.record("person.alias_added", person, actor=actor, email=address)
@@ -159,7 +176,7 @@ def add_membership(
     try:
         role = checks.parse_role(role)
     except InvalidValue as exc:
-        raise PersonError(str(exc)) from None
+        raise PersonError(str(exc), field="roles") from None
     with db.atomic():
         _, created = Membership.get_or_create(
             programme=programme,

@@ -51,7 +51,9 @@ def parse_kinds(kinds: str | Iterable[str]) -> str:
     chosen = {w.strip().lower().replace("-", "") for w in words if w.strip()}
     unknown = chosen - set(PROGRAMME_KINDS)
     if unknown or not chosen:
-        raise ProgrammeError(f"the kind must be {', '.join(PROGRAMME_KINDS)} or several of them")
+        raise ProgrammeError(
+            f"the kind must be {', '.join(PROGRAMME_KINDS)} or several of them", field="kinds"
+        )
     return ",".join(k for k in PROGRAMME_KINDS if k in chosen)
 
 
@@ -72,7 +74,7 @@ def check_timing(name: str, value) -> str | int | None:
         numbers = ()
     if not numbers or (len(numbers) > 1 and not listed) or min(numbers) < TIMING_MINIMUM[name]:
         shape = "whole numbers separated by commas" if listed else "a whole number"
-        raise ProgrammeError(f"{name} must be {shape}, at least {TIMING_MINIMUM[name]}")
+        raise ProgrammeError(f"{name} must be {shape}, at least {TIMING_MINIMUM[name]}", field=name)
     if listed:
         return ",".join(str(n) for n in sorted(set(numbers), reverse=True))
     return numbers[0]
@@ -96,20 +98,33 @@ def _checked(changes: dict) -> dict:
     if "name" in changes:
         values["name"] = " ".join(str(changes["name"]).split())
         if not values["name"] or len(values["name"]) > MAX_NAME_LENGTH:
-            raise ProgrammeError(f"the name must be 1 to {MAX_NAME_LENGTH} characters")
+            raise ProgrammeError(
+                f"the name must be 1 to {MAX_NAME_LENGTH} characters", field="name"
+            )
     if "kinds" in changes:
         values["kind"] = parse_kinds(changes["kinds"])
     if "timezone" in changes:
         try:
             values["timezone"] = canonical_timezone(changes["timezone"])
         except InvalidValue as exc:
-            raise ProgrammeError(str(exc)) from None
+            raise ProgrammeError(str(exc), field="timezone") from None
     if "description" in changes:
         values["description"] = str(changes["description"]).strip()
     for name in TIMING_FIELDS:
         if name in changes:
             values[name] = check_timing(name, changes[name])
     return values
+
+
+def field_errors(changes: dict) -> dict[str, str]:
+    """Return why each bad value in ``changes`` is bad, by field (empty when all are good)."""
+    errors = {}
+    for field, value in changes.items():
+        try:
+            _checked({field: value})
+        except ProgrammeError as exc:
+            errors[exc.field or field] = str(exc)
+    return errors
 
 
 def _name_taken(name: str, programme_id: int | None = None) -> bool:
@@ -138,11 +153,13 @@ def create_programme(
     )
     with db.atomic():
         if _name_taken(values["name"]):
-            raise ProgrammeError(f"a programme named {values['name']!r} exists already")
+            raise ProgrammeError(f"a programme named {values['name']!r} exists already", "name")
         try:
             programme = Programme.create(**values)
         except IntegrityError:
-            raise ProgrammeError(f"a programme named {values['name']!r} exists already") from None
+            raise ProgrammeError(
+                f"a programme named {values['name']!r} exists already", "name"
+            ) from None
         AuditEvent.record("programme.created", programme, actor=actor, **values)
     return programme
 
@@ -163,7 +180,7 @@ def edit_programme(programme: Programme, *, actor: str = "system", **changes) ->
         return {}
     with db.atomic():
         if "name" in changed and _name_taken(values["name"], programme.id):
-            raise ProgrammeError(f"a programme named {values['name']!r} exists already")
+            raise ProgrammeError(f"a programme named {values['name']!r} exists already", "name")
         for column, (_, new) in changed.items():
             setattr(programme, column, new)
         programme.save(only=[Programme._meta.fields[column] for column in changed])
