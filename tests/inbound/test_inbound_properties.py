@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import InboundMessage, Session
+from models import ActionItem, InboundMessage, Person
 from tests import mailfactory as mf
+from tests.fuzzing import make_seeds
 from workers.inbound import store as inbound_store
 from workers.inbound import worker as inbound_worker
 from workers.inbound.appliers import APPLIERS
 
 #: Where every stored message must end.
-FINAL = {"applied", "auto_reply", "bounce", "quarantined"}
+FINAL = {"applied", "duplicate", "auto_reply", "bounce", "quarantined"}
 
 #: Moderate example counts keep the suite fast; the database fixture runs twice.
 PROPERTY = settings(
@@ -25,37 +24,23 @@ PROPERTY = settings(
 )
 
 
+#: An HTML reply in Windows-1252, quoted-printable, with a quoted part.
+HTML_REPLY = (
+    "From: Ada <ada@example.org>\r\nTo: {address}\r\nSubject: =?utf-8?q?R=C3=A9ponse?=\r\n"
+    "MIME-Version: 1.0\r\nContent-Type: text/html; charset=windows-1252\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    "<div>Fait =E0 100%</div><blockquote>Old =\r\ntext</blockquote>\r\n"
+)
+
+
 @pytest.fixture
 def seeds(db, monkeypatch):
     """Real-looking messages of every kind, addressed to a real person, item and session."""
-    from models import Programme
-
     monkeypatch.setitem(APPLIERS, "item", mf.record_update)
-    ada = mf.make_person()
-    item = mf.make_item(ada)
-    address = mf.reply_address(ada, "item", item.id)
-    programme = Programme.create(name="Seeds")
-    Session.create(
-        programme=programme,
-        title="S",
-        starts_at=dt.datetime(2026, 3, 10, 9),
-        ends_at=dt.datetime(2026, 3, 10, 10),
-        uid="seed@tandem.test",
-    )
-    html = (
-        f"From: Ada <ada@example.org>\r\nTo: {address}\r\nSubject: =?utf-8?q?R=C3=A9ponse?=\r\n"
-        "MIME-Version: 1.0\r\nContent-Type: text/html; charset=windows-1252\r\n"
-        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-        "<div>Fait =E0 100%</div><blockquote>Old =\r\ntext</blockquote>\r\n"
-    )
-    return [
-        mf.reply("Ada <ada@example.org>", address, "2 done\n3 60% waiting on HR"),
-        mf.reply("ada@example.org", "tandem@tandem.test", "no token"),
-        mf.calendar_reply("ada@example.org", "seed@tandem.test", partstat="TENTATIVE"),
-        mf.dsn("ada@example.org", "<x@tandem.test>"),
-        mf.reply("ada@example.org", address, "Away", headers={"Auto-Submitted": "auto-replied"}),
-        html.encode("latin-1"),
-    ]
+    made = make_seeds()
+    ada = Person.get(Person.email == "ada@example.org")
+    address = mf.reply_address(ada, "item", ActionItem.get().id)
+    return [*made, HTML_REPLY.format(address=address).encode("latin-1")]
 
 
 def run(raw: bytes) -> InboundMessage:
