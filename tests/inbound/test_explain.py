@@ -120,6 +120,7 @@ def test_it_explains_a_calendar_reply():
         "attendee": "ann@example.com",
         "partstat": "DECLINED",
         "sequence": 3,
+        "recurrence_id": None,
         "dtstart": None,
         "dtend": None,
     }

@@ -322,9 +322,10 @@ def test_it_survives_broken_html() -> None:
     assert html_to_text("<<<>>><p") is not None
 
 
-def test_it_returns_nothing_for_a_bare_forward() -> None:
+def test_it_keeps_a_bare_forward_as_what_the_person_sent() -> None:
+    # A forward with nothing above it: the forwarded message is what the person sends on.
     text = "---------- Forwarded message ---------\nFrom: a@example.org\n\nthe forwarded words"
-    assert trim_reply(text) == ""
+    assert trim_reply(text) == text
 
 
 def test_it_returns_empty_text_for_an_empty_body() -> None:

@@ -65,6 +65,10 @@ class EmptyReplyError(InboundError):
     """Once quoted text and signature are removed, nothing is left."""
 
 
+class UncertainReadingError(InboundError):
+    """A bounce or a reply was read with too little confidence to act on; a person should look."""
+
+
 class NoApplierError(InboundError):
     """Replies about this kind of object cannot be applied."""
 

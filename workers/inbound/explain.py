@@ -31,8 +31,9 @@ from workers.outbound.tokens import (
     parse_reply_address,
 )
 from workers.reading.classify import classify
+from workers.reading.confidence import LOW_CONFIDENCE
 from workers.reading.message import ParsedMessage, UnreadableMessage, parse_message
-from workers.reading.trimming import trim_reply
+from workers.reading.trimming import Trimmed, reply_text
 
 #: Why a message that is not a person's reply is not applied, by kind.
 KIND_REJECTIONS = {
@@ -79,6 +80,8 @@ def explain(raw: bytes, *, file: str = "", lookup: bool | None = None) -> dict:
         "calendar": None,
         "bounce": None,
         "rejection": KIND_REJECTIONS["unreadable"],
+        "confidence": 0.0,
+        "decided_by": "",
     }
     try:
         msg = parse_message(raw)
@@ -87,7 +90,10 @@ def explain(raw: bytes, *, file: str = "", lookup: bool | None = None) -> dict:
         return out
     found = classify(msg)
     out.update(kind=found.kind, reason=found.reason, sender=msg.sender)
+    out.update(confidence=found.confidence, decided_by=found.rule)
     out["rejection"] = KIND_REJECTIONS.get(found.kind)
+    if found.kind == "bounce" and found.confidence < LOW_CONFIDENCE:
+        out["rejection"] = errors.UncertainReadingError.__name__
     out["token"], token_error = _token(msg)
     if found.calendar is not None:
         out["calendar"] = _calendar(found.calendar)
@@ -95,9 +101,11 @@ def explain(raw: bytes, *, file: str = "", lookup: bool | None = None) -> dict:
         b = found.bounce
         out["bounce"] = {"recipient": b.recipient, "status": b.status, "action": b.action}
     if found.kind == "reply":
-        out["reply_text"] = trim_reply(msg.text, msg.html)
+        trimmed = reply_text(msg)
+        out.update(reply_text=trimmed.text, confidence=trimmed.confidence)
+        out["decided_by"] = f"reply: {trimmed.rule}"
         out["fields"] = _fields(out["reply_text"])
-        out["rejection"] = token_error or _reply_rejection(msg, out["reply_text"], out["token"])
+        out["rejection"] = token_error or _reply_rejection(msg, trimmed, out["token"])
     if db.obj is not None and lookup is not False:
         out["object"], db_rejection = _matched_object(msg, found)
         out["rejection"] = out["rejection"] or db_rejection
@@ -146,14 +154,16 @@ def _token(msg: ParsedMessage) -> tuple[str, str | None]:
     return state
 
 
-def _reply_rejection(msg: ParsedMessage, reply_text: str, token: str) -> str | None:
+def _reply_rejection(msg: ParsedMessage, trimmed: Trimmed, token: str) -> str | None:
     """The reasons a reply is refused that need no database."""
     if not msg.sender:
         return errors.NoSenderError.__name__
     if token == "none" and not (msg.in_reply_to or msg.references):
         return errors.UnmatchedReplyError.__name__
-    if not reply_text.strip() and not msg.attachments:
+    if not trimmed.text.strip() and not msg.attachments:
         return errors.EmptyReplyError.__name__
+    if trimmed.confidence < LOW_CONFIDENCE:
+        return errors.UncertainReadingError.__name__
     return None
 
 
@@ -180,7 +190,8 @@ def _plain(value: object) -> object:
 
 
 def _calendar(reply) -> dict:
-    keys = ("method", "uid", "attendee", "partstat", "sequence", "dtstart", "dtend")
+    keys = ("method", "uid", "attendee", "partstat", "sequence", "recurrence_id", "dtstart")
+    keys = (*keys, "dtend")
     return {key: getattr(reply, key) for key in keys}
 
 

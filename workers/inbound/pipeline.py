@@ -22,7 +22,9 @@ from workers.inbound.match import match_reply, newest
 from workers.inbound.outcome import MAX_TEXT, clean, finish, note, quarantine
 from workers.outbound import outbox
 from workers.reading.classify import classify
+from workers.reading.confidence import LOW_CONFIDENCE
 from workers.reading.message import UnreadableMessage, parse_message
+from workers.reading.trimming import reply_text as reply_text_of
 from workers.reading.trimming import trim_reply
 from workers.runtime.sqlite_lock import write_lock
 
@@ -140,6 +142,8 @@ def _read_step(row: InboundMessage, parsed) -> Step:
     if kind.kind == "auto_reply":
         return partial(finish, row, "auto_reply", kind="auto_reply", detail=kind.reason)
     if kind.kind == "bounce":
+        if kind.confidence < LOW_CONFIDENCE:  # kept for a person rather than guessed
+            raise errors.UncertainReadingError(f"{kind.rule} ({kind.confidence:.2f})")
         return partial(_record_bounce, row, parsed, kind.bounce)
     if kind.kind == "unreadable":
         raise errors.UnreadableMessageError(kind.reason)
@@ -179,10 +183,13 @@ def read_reply(row: InboundMessage, parsed) -> Step:
         row, parsed, answered=newest(thread_emails(row, parsed))
     )
     note(row, person=person, object_type=object_type, object_id=object_id, in_reply_to=answered)
-    reply_text = clean(trim_reply(parsed.text or "", parsed.html), MAX_TEXT)
+    trimmed = reply_text_of(parsed)
+    reply_text = clean(trimmed.text, MAX_TEXT)
     note(row, reply_text=reply_text)
     if not reply_text.strip() and not parsed.attachments:
         raise errors.EmptyReplyError("nothing left once quoted text was removed", person=person)
+    if trimmed.confidence < LOW_CONFIDENCE:
+        raise errors.UncertainReadingError(f"reply: {trimmed.rule}", person=person)
     return applier_step(row, person, object_type, object_id, parsed, reply_text)
 
 

@@ -25,6 +25,12 @@ DAEMON_RE = re.compile(
     re.I,
 )
 
+#: Administrative addresses of list servers (fml, Majordomo, Mailman), which return errors.
+LIST_ADMIN_RE = re.compile(r"^(owner-[^@]+|[^@]+-(admin|ctl|owner|request|bounces))@", re.I)
+
+#: Header fields list servers mark their own messages with.
+LIST_SERVER_HEADERS = ("X-MLServer", "X-ML-Server", "X-Mailman-Version", "X-Ecartis-Version")
+
 #: Display names mail servers sign bounces with.
 DAEMON_NAME_RE = re.compile(r"mail(er)?[ -]?(delivery|daemon)|postmaster|mail administrator", re.I)
 
@@ -34,7 +40,9 @@ SUBJECT_RE = re.compile(
     r"|mail delivery failed|failure notice|returned mail|returning message|delivery failed"
     r"|could not (be )?deliver|error sending your mail|mail system error|non[- ]?remis"
     r"|unzustellbar|nicht zustellbar|no se pudo entregar|non recapitato|onbestelbaar"
-    r"|не доставлено|配信エラー|delivery status|mail failure|warning: could not send",
+    r"|не доставлено|配信エラー|delivery status|mail failure|warning: could not send"
+    r"|erreur de distribution|non distribuable|[ée]chec de (la )?(remise|distribution)"
+    r"|message non remis|not member article|loop alert|rejected|could not be posted",
     re.I,
 )
 
@@ -50,14 +58,20 @@ FAILURE_RE = re.compile(
     r"|unknown user|mailbox (is )?(full|unavailable)|invalid (user|recipient|address)"
     r"|address_in(\(es\))? failed|wasn't able to deliver|delivery (is|has been) delayed"
     r"|will retry|requested action not taken|delivery failure|message could not"
-    r"|transcript of session follows|remote server returned|couldn't be delivered",
+    r"|transcript of session follows|remote server returned|couldn't be delivered"
+    r"|could not be reached|did not reach|may not exist|not have permission to post"
+    r"|not (a )?member of|not allowed to post|duplicated message-id|(mail )?loop (alert|detected)"
+    r"|n'a pas (pu )?(ê|e)tre (remis|distribu|d(é|e)livr)|non remis|pas pu (ê|e)tre remis"
+    r"|nicht zugestellt|konnte nicht zugestellt|no (se )?(ha )?pod(ido|ía|ia) (ser )?entregar"
+    r"|non (è|e) stato possibile (recapitare|consegnare)|n(ã|a)o (foi poss(í|i)vel|p(ô|o)de)",
     re.I,
 )
 
 #: Where a free-text bounce stops talking and starts quoting the returned message.
 RETURNED_RE = re.compile(
     r"\s*(-{2,}[^\n]*?(original|copy|returned|below|undelivered|headers|forwarded)"
-    r"|(Received|Return-Path|DKIM-Signature|Message-I[Dd]|MIME-Version):\s)",
+    r"|(Received|Return-Path|DKIM-Signature|Message-I[Dd]|MIME-Version):\s"
+    r"|(below is a copy of )?(the )?original (mail|message)( as follows| follows)?\s*:?\s*$)",
     re.I,
 )
 
@@ -66,7 +80,9 @@ MARKER_SPAN = 200
 
 #: Phrases that tell a free-text report is only a delay.
 DELAY_RE = re.compile(
-    r"will (be )?retr|still trying|has not (yet )?been delivered|delayed|temporar|deferred", re.I
+    r"will (be )?retr|still trying|has not (yet )?been delivered|delayed|temporar|deferred"
+    r"|try again later|nouvel essai|r(é|e)essa|vorübergehend|später erneut",
+    re.I,
 )
 
 #: Subjects of reports that only warn of a delay.
@@ -75,6 +91,13 @@ DELAY_SUBJECT_RE = re.compile(r"\b(delay|delayed|warning)\b", re.I)
 #: Lines that quote a Message-ID, whose right-hand side looks like an address.
 MESSAGE_ID_LINE_RE = re.compile(r"message-?id|in-reply-to|references", re.I)
 
+#: The rules ``mail-parse`` names for what this module read.
+TEXT_RULE = "free-text bounce"
+SES_RULE = "Amazon SES notification"
+
+#: Addresses listed with commas or semicolons ("a@x.org, b@y.org: 550 ...").
+LISTED_RE = re.compile(r"@[^\s,;<>]+>?\s*[,;]\s*<?[^\s@<>,;]+@")
+
 #: Most recipients read from one free-text bounce.
 MAX_RECIPIENTS = 50
 
@@ -82,8 +105,10 @@ MAX_RECIPIENTS = 50
 def looks_like_text_bounce(msg: ParsedMessage) -> bool:
     """A mail server's free-text report: sent by a daemon, telling of a failure, naming who."""
     subject = msg.subject.strip()
+    listed = any(msg.header(name) is not None for name in LIST_SERVER_HEADERS)
     automatic = (
         DAEMON_RE.match(msg.sender or "")
+        or (listed and LIST_ADMIN_RE.match(msg.sender or ""))
         or DAEMON_NAME_RE.search(msg.sender_name or "")
         or str(msg.header("Return-Path") or "").strip() == "<>"
         or msg.header("X-Failed-Recipients")
@@ -97,6 +122,8 @@ def looks_like_text_bounce(msg: ParsedMessage) -> bool:
     )
     named = ADDRESS_RE.search(head) or STATUS_RE.search(head) or SMTP_CODE_RE.search(head)
     named = named or any(p.search(subject) for p, _ in PHRASE_STATUS)
+    # A server's report that names nobody (only a display name) is a bounce all the same.
+    named = named or (FAILURE_RE.search(head) and SUBJECT_RE.search(subject))
     return bool(said and named)
 
 
@@ -141,7 +168,8 @@ def from_text(msg: ParsedMessage) -> list[BounceInfo]:
             status = "4" + status[1:]
         action = action_for(status)
         diagnostic = _diagnostic_line(text) or _diagnostic_line(head)
-        infos.append(BounceInfo(recipient, status, action, is_hard(status, action), diagnostic))
+        hard = is_hard(status, action)
+        infos.append(BounceInfo(recipient, status, action, hard, diagnostic, rule=TEXT_RULE))
     return infos
 
 
@@ -149,19 +177,26 @@ def _segments(head: str, msg: ParsedMessage) -> list[tuple[str, str]]:
     """Split the explanation at each new address that is neither ours nor the daemon's."""
     ours = {msg.sender, *msg.to, *msg.cc}
     segments: list[tuple[str, str]] = []
+    opened = 0  # how many segments the last address line opened
     for line in head.splitlines():
         if MESSAGE_ID_LINE_RE.search(line):
             continue
         fresh = [
             a.strip(".").lower()
             for a in ADDRESS_RE.findall(line)
-            if a.strip(".").lower() not in ours and not DAEMON_RE.match(a)
+            if a.strip(".").lower() not in ours
+            and not DAEMON_RE.match(a)
+            and not LIST_ADMIN_RE.match(a)
         ]
-        fresh = [a for a in fresh if a not in dict(segments)]
-        if fresh and len(segments) < MAX_RECIPIENTS:
-            segments.append((fresh[0], line))
+        fresh = list(dict.fromkeys(a for a in fresh if a not in dict(segments)))
+        fresh = fresh[: MAX_RECIPIENTS - len(segments) if LISTED_RE.search(line) else 1]
+        if fresh:
+            # A line naming several addresses ("a@x, b@y: 550 ...") says the same of each.
+            segments += [(address, line) for address in fresh]
+            opened = len(fresh)
         elif segments:
-            segments[-1] = (segments[-1][0], segments[-1][1] + "\n" + line)
+            more = [(a, f"{text}\n{line}") for a, text in segments[-opened:]]
+            segments[-opened:] = more
     return segments
 
 
@@ -201,5 +236,6 @@ def from_ses(msg: ParsedMessage) -> list[BounceInfo]:
         action = {"complaint": "complaint", "delivery": "delivered"}.get(kind) or action_for(status)
         diag = str(person.get("diagnosticCode") or body.get("smtpResponse") or "")
         address = address_in(str(person.get("emailAddress", "")))
-        infos.append(BounceInfo(address, status, action, is_hard(status, action), diag))
+        hard = is_hard(status, action)
+        infos.append(BounceInfo(address, status, action, hard, diag, rule=SES_RULE))
     return infos

@@ -9,6 +9,7 @@ from email.policy import compat32
 
 from workers import settings as settings_mod
 from workers.outbound.tokens import parse_bounce_address
+from workers.reading.bounce_library import from_library
 from workers.reading.bounce_text import (
     from_ses,
     from_text,
@@ -37,6 +38,10 @@ COMPLAINT_SUBJECT_RE = re.compile(r"^(complaint about message from|abuse report\
 
 #: The header Apple Mail sets on the message it sends when a person taps "Unsubscribe".
 UNSUBSCRIBE_HEADER = "X-Apple-Unsubscribe"
+
+#: The rules ``mail-parse`` names for complaints.
+FEEDBACK_RULE = "RFC 5965 feedback report"
+UNSUBSCRIBE_RULE = "unsubscribe request"
 
 #: Headers a receiving server copies the envelope recipient into.
 ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")
@@ -75,6 +80,8 @@ def parse_bounces(msg: ParsedMessage, *, secret: str | None = None, rcpts=()) ->
         infos = [_feedback(msg)]
     else:
         infos = from_ses(msg) or from_dsn(msg) or from_text(msg)
+        if not any(info.recipient for info in infos):
+            infos = from_library(msg, infos) or infos
     original = _original_message_id(msg)
     verp = _verp_id(msg, secret, rcpts)
     for info in infos:
@@ -102,7 +109,8 @@ def _is_unsubscribe(msg: ParsedMessage) -> bool:
 def _feedback(msg: ParsedMessage) -> BounceInfo:
     """Read an abuse/feedback report (RFC 5965): the complaint is about the original mail."""
     if _is_unsubscribe(msg) and report_type(msg) != "feedback-report":
-        return BounceInfo(address_in(msg.sender or ""), "", "complaint", False, "opt-out")
+        sender = address_in(msg.sender or "")
+        return BounceInfo(sender, "", "complaint", False, "opt-out", rule=UNSUBSCRIBE_RULE)
     fields: dict[str, str] = {}
     for part in msg.headers.walk():
         if part.get_content_type() == "message/feedback-report":
@@ -112,7 +120,7 @@ def _feedback(msg: ParsedMessage) -> BounceInfo:
     if not recipient:
         recipient = _original_header(msg, "To")
     kind = fields.get("feedback-type", "abuse").strip().lower()
-    return BounceInfo(address_in(recipient), "", "complaint", False, kind)
+    return BounceInfo(address_in(recipient), "", "complaint", False, kind, rule=FEEDBACK_RULE)
 
 
 def _original_header(msg: ParsedMessage, name: str) -> str:

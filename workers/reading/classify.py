@@ -7,8 +7,18 @@ from dataclasses import dataclass
 
 from workers.reading.autoreply import auto_reply_reason
 from workers.reading.bounces import BounceInfo, is_bounce, parse_bounce, report_type
+from workers.reading.confidence import bounce_confidence, bounce_rule, calendar_confidence
 from workers.reading.itip import REPLY_METHODS, CalendarReply, parse_calendar
 from workers.reading.message import ParsedMessage
+
+#: How sure an auto-reply reading is: a header says so, a subject or text only suggests it.
+AUTO_SURE, AUTO_GUESSED = 1.0, 0.8
+
+#: Auto-reply reasons that rest on what the message says rather than on a header.
+AUTO_GUESSES = ("out-of-office subject", "X-Auto-Response-Suppress with an out-of-office text")
+
+#: The rule naming everything else.
+REPLY_RULE = "no sign of a report or an automatic answer"
 
 #: Every kind ``classify`` returns; "unreadable" is for bytes that are not a message at all.
 KINDS = ("reply", "calendar_reply", "auto_reply", "bounce", "unreadable")
@@ -22,6 +32,8 @@ class Classification:
     reason: str = ""
     bounce: BounceInfo | None = None
     calendar: CalendarReply | None = None
+    confidence: float = 1.0  # 0-1; below LOW_CONFIDENCE a bounce is not applied
+    rule: str = ""  # the rule or library that decided
 
 
 def classify(
@@ -38,14 +50,20 @@ def classify(
         info = parse_bounce(msg, secret=secret, rcpts=tuple(rcpts))
         complaint = report_type(msg) == "feedback-report" or (info and info.action == "complaint")
         reason = "feedback report" if complaint else "delivery report"
-        return Classification("bounce", reason, bounce=info)
+        confidence, rule = bounce_confidence(info), bounce_rule(info)
+        return Classification("bounce", reason, info, confidence=confidence, rule=rule)
     calendar = calendar_reply(msg)
     if calendar is not None:
-        return Classification("calendar_reply", f"iTIP {calendar.method}", calendar=calendar)
+        reason = f"iTIP {calendar.method}"
+        sure = calendar_confidence(calendar)
+        return Classification(
+            "calendar_reply", reason, calendar=calendar, confidence=sure, rule=reason
+        )
     reason = auto_reply_reason(msg)
     if reason:
-        return Classification("auto_reply", reason)
-    return Classification("reply")
+        sure = AUTO_SURE if reason not in AUTO_GUESSES else AUTO_GUESSED
+        return Classification("auto_reply", reason, confidence=sure, rule=reason)
+    return Classification("reply", rule=REPLY_RULE)
 
 
 def calendar_reply(msg: ParsedMessage) -> CalendarReply | None:

@@ -20,7 +20,9 @@ PHRASE_STATUS = (
         re.compile(
             r"user unknown|unknown user|no such (user|mailbox|recipient)|does not exist"
             r"|invalid (recipient|mailbox|address)|user not found"
-            r"|mailbox (is )?unavailable|not a valid mailbox|no mailbox here",
+            r"|mailbox (is )?unavailable|not a valid mailbox|no mailbox here"
+            r"|adresse inconnue|destinataire inconnu|utilisateur (inconnu|inexistant)"
+            r"|unbekannt|existiert nicht|usuario desconocido|no existe|utente sconosciuto",
             re.I,
         ),
         "5.1.1",
@@ -34,13 +36,20 @@ PHRASE_STATUS = (
         "5.1.2",
     ),
     (
-        re.compile(r"(mailbox|quota|disk) (is )?(full|exceeded)|over quota|insufficient", re.I),
+        re.compile(
+            r"(mailbox|quota|disk) (is )?(full|exceeded)|over quota|insufficient"
+            r"|bo(i|î)te (aux lettres )?pleine|postfach (ist )?voll|buz(ó|o)n lleno|casella piena",
+            re.I,
+        ),
         "5.2.2",
     ),
 )
 
 #: Enhanced-status subjects that say the address itself is bad (the rest may pass later).
 HARD_SUBJECTS = ("1.1", "1.2", "1.3", "1.6", "1.10", "2.1", "4.4")
+
+#: The rule ``mail-parse`` names for a recipient read from delivery-status fields.
+DSN_RULE = "RFC 3464 delivery-status"
 
 #: An email address in free text.
 ADDRESS_RE = re.compile(
@@ -60,6 +69,7 @@ class BounceInfo:
     diagnostic: str = ""
     original_message_id: str = ""
     verp_email_id: int | None = None
+    rule: str = ""  # what read it: the RFC 3464 fields, a free-text reading, a library...
 
 
 def is_hard(status: str, action: str) -> bool:
@@ -103,6 +113,7 @@ def _from_fields(fields: dict[str, str]) -> BounceInfo:
         action=act,
         hard=is_hard(status, act),
         diagnostic=" ".join(diagnostic.split())[:500],
+        rule=DSN_RULE,
     )
 
 

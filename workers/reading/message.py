@@ -22,6 +22,12 @@ MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
 #: Content types that carry an iCalendar object, inline or attached.
 CALENDAR_TYPES = {"text/calendar", "application/ics", "text/x-vcalendar", "application/x-ics"}
 
+#: Header fields of a MIME part itself (the rest of a broken part's header may be iCalendar).
+MIME_FIELD_RE = re.compile(r"(?i)content-|mime-version$")
+
+#: The start of a bare iCalendar object given instead of a message.
+BARE_CALENDAR_RE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*BEGIN:VCALENDAR", re.IGNORECASE)
+
 #: Deepest MIME nesting followed (deeper parts are ignored, with a defect).
 MAX_DEPTH = 30
 
@@ -93,6 +99,8 @@ def parse_message(raw: bytes) -> ParsedMessage:
         raise UnreadableMessage("empty message")
     # Some tools save a message with blank lines before its header; they would end the header.
     raw = LEADING_BLANK_LINES_RE.sub(b"", raw, count=1)
+    if BARE_CALENDAR_RE.match(raw):
+        return _bare_calendar(raw)
     try:
         msg = email.message_from_bytes(bytes(raw), policy=compat32)
     except Exception as exc:  # the stdlib parser is lenient; anything escaping it is garbage
@@ -106,9 +114,16 @@ def parse_message(raw: bytes) -> ParsedMessage:
     return parsed
 
 
+def _bare_calendar(raw: bytes) -> ParsedMessage:
+    """Read an iCalendar object handed over on its own (an .ics file): no header, one part."""
+    parsed = _envelope(Message())
+    parsed.calendar_parts.append(("", decode_bytes(raw)))
+    return parsed
+
+
 def _envelope(msg: Message) -> ParsedMessage:
     """Read the addressing and threading headers."""
-    name, address = parseaddr(raw_header(msg.get("From")))
+    name, address = _sender(msg.get("From"))
     return ParsedMessage(
         sender=address.strip().lower() if "@" in address else "",
         sender_name=decode_header_value(name).strip(),
@@ -120,6 +135,20 @@ def _envelope(msg: Message) -> ParsedMessage:
         cc=_addresses(msg, "Cc"),
         headers=msg,
     )
+
+
+def _sender(value: object) -> tuple[str, str]:
+    """Split the From field into name and address.
+
+    Addresses are split before decoding (an encoded comma stays in the name), unless the
+    address itself sits inside an encoded word, as some mailers write the whole field.
+    """
+    name, address = parseaddr(raw_header(value))
+    if "@" not in address or "=?" in name:
+        decoded_name, decoded = parseaddr(decode_header_value(value))
+        if "@" in decoded:
+            return decoded_name, decoded
+    return name, address
 
 
 def _ids(value: object) -> list[str]:
@@ -169,9 +198,10 @@ def _collect_leaf(part: Message, ctype: str, parsed: ParsedMessage) -> None:
     data = _payload(part, parsed)
     filename = decode_header_value(part.get_filename()) if part.get_filename() else ""
     attached = filename or part.get_content_disposition() == "attachment"
-    if ctype in CALENDAR_TYPES or filename.lower().endswith((".ics", ".vcs")):
+    calendar = _calendar_text(part, ctype, filename, data)
+    if calendar is not None:
         method = str(part.get_param("method") or "").upper()
-        parsed.calendar_parts.append((method, decode_bytes(data, part.get_content_charset())))
+        parsed.calendar_parts.append((method, calendar))
     if attached:
         _add_attachment(part, parsed, data, filename)
     elif ctype == "text/plain":
@@ -180,6 +210,24 @@ def _collect_leaf(part: Message, ctype: str, parsed: ParsedMessage) -> None:
         parsed.html = decode_bytes(data, part.get_content_charset())
     elif ctype not in CALENDAR_TYPES and not ctype.startswith("text/"):
         _add_attachment(part, parsed, data, filename)
+
+
+def _calendar_text(part: Message, ctype: str, filename: str, data: bytes) -> str | None:
+    """The iCalendar text a part carries, however it arrives; None when it carries none.
+
+    A calendar type or an .ics name says so; a text part may be an iCalendar object with
+    no type of its own; a broken part may hold the object in its header lines, with the
+    part's own MIME fields after it (the parser then reads the object as header fields).
+    """
+    text = decode_bytes(data, part.get_content_charset())
+    if str(part.get("BEGIN", "")).strip().upper() == "VCALENDAR":
+        fields = [f"{k}:{str(v).strip()}" for k, v in part.items() if not MIME_FIELD_RE.match(k)]
+        return "\r\n".join([*fields, text])
+    if ctype in CALENDAR_TYPES or filename.lower().endswith((".ics", ".vcs")):
+        return text
+    if ctype.startswith("text/") and text.lstrip()[:15].upper() == "BEGIN:VCALENDAR":
+        return text
+    return None
 
 
 def _plain_text(part: Message, data: bytes) -> str:

@@ -73,6 +73,9 @@ NAME_VERB_DATE_RE = re.compile(
     re.IGNORECASE,
 )
 
+#: Mutt's configurable attribution "* Ann <a@b.c> [2026-03-02 09:00]:" (no verb).
+BRACKET_DATE_RE = re.compile(rf"^\s*\*\s.{{0,80}}{ANGLE_ADDRESS}\s*\[[^\]]*\d[^\]]*\]\s*[:：]\s*$")
+
 #: "---- John Smith wrote ----" (Android), with no colon.
 DASHED_WROTE_RE = re.compile(rf"^\s*-{{2,}}[^-]*\b(?:{WROTE_VERBS})\b[^-]*-{{2,}}\s*$", re.I)
 
@@ -110,6 +113,20 @@ FORWARD_INTRO_RE = re.compile(
     r"in[íi]cio da mensagem encaminhada|start på videresendt besked|videresendt (besked|melding)|"
     r"välitetty viesti alkaa|początek przekazywanej wiadomości|začátek přeposílané zprávy|"
     r"yönlendirilen ileti başlangıcı|전달된 메시지|转发的邮件|以下是转发的邮件)\s*[:：]\s*$",
+    re.IGNORECASE,
+)
+
+#: Characters that frame a separator's words.
+SEPARATOR_FRAME = "-=_*#~ \t"
+
+#: Longest framed text read as a separator ("Please type your reply above this line").
+MAX_FRAMED_CHARS = 60
+
+#: A lone "From:" field naming an address ("From: Ann <a@b.c>", "Gönderen: a@b.c").
+LONE_FROM_RE = re.compile(
+    r"^\s*\*?(?:from|von|de|da|van|od|från|fra|от|від|kimden|gönderen|feladó|差出人|发件人|寄件者)"
+    r"\s*\*?\s*[:：]\s*[^<>@\s][^<>@]{0,80}(?:<[^\s<>@]+@[^\s<>@]+>|\[mailto:[^\]]+\])\s*$"
+    r"|^\s*\*?(?:from|von|de|gönderen)\s*\*?\s*[:：]\s*[^\s<>@]+@[^\s<>@]+\.\w+\s*$",
     re.IGNORECASE,
 )
 
@@ -163,6 +180,8 @@ def wrote_header_start(line: str) -> int | None:
         return None
     if CJK_WROTE_RE.search(line) or DATE_EMAIL_RE.match(line) or SENT_HEADER_RE.match(line):
         return 0
+    if BRACKET_DATE_RE.match(line):
+        return 0
     if ADDRESS_VERB_DATE_RE.match(line) or QUOTING_RE.match(line) or NAME_VERB_DATE_RE.match(line):
         return 0
     has_verb = VERB_RE.search(line) is not None
@@ -204,11 +223,19 @@ def may_open_header(line: str) -> bool:
 
 
 def is_separator(line: str) -> bool:
-    """Tell whether the line opens a forwarded or original message."""
+    """Tell whether the line opens a forwarded or original message.
+
+    The words may be framed by rule characters ("-----Original Message-----", "##- Please
+    type your reply above this line -##"), a few words before them in a short frame.
+    """
     stripped = line.strip()
-    body = stripped.lstrip("-=_* \t")
+    body = stripped.lstrip(SEPARATOR_FRAME)
     if len(stripped) - len(body) >= 2 and SEPARATOR_RE.match(body):
         return True
+    framed = body.rstrip(SEPARATOR_FRAME)
+    if len(stripped) - len(framed) >= 4 and len(framed) <= MAX_FRAMED_CHARS:
+        if SEPARATOR_RE.search(framed):
+            return True
     return FORWARD_INTRO_RE.match(stripped) is not None
 
 
@@ -219,7 +246,11 @@ def field_name(line: str) -> str | None:
 
 
 def is_field_block(lines: list[str], index: int) -> bool:
-    """Tell whether an Outlook-style header block ("From:", "Sent:", ...) starts here."""
+    """Tell whether an Outlook-style header block ("From:", "Sent:", ...) starts here.
+
+    A block has two fields or more; a lone "From: Name <address>" counts when it stands
+    apart, below the reply, as a client writes it above a quoted message.
+    """
     first = field_name(lines[index])
     if first not in FIRST_FIELDS:
         return False
@@ -228,4 +259,11 @@ def is_field_block(lines: list[str], index: int) -> bool:
         name = field_name(line)
         if name:
             names.add(name)
-    return len(names) >= 2
+    return len(names) >= 2 or _lone_from(lines, index)
+
+
+def _lone_from(lines: list[str], index: int) -> bool:
+    """A single "From:" line naming an address, after a blank line below the reply."""
+    if index < 2 or lines[index - 1].strip() or not "".join(lines[:index]).strip():
+        return False
+    return LONE_FROM_RE.match(lines[index]) is not None

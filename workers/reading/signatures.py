@@ -62,6 +62,22 @@ APP_SIGN_OFF_RE = re.compile(
     re.IGNORECASE,
 )
 
+#: A sign-off written as a header field naming only the device ("Gönderen: iPhone").
+FIELD_SIGN_OFF_RE = re.compile(
+    rf"^\W{{0,3}}(?:gönderen|gönderildi|from|sent|von|gesendet|de|envoyé|enviado|inviato|"
+    rf"verzonden|skickat|sendt|от|отправлено)\s*:\s*(?:my\s+)?(?:{DEVICE_WORDS}){DEVICE_SUFFIX}"
+    rf"(?:\s+\w{{1,12}})?\W{{0,3}}$",
+    re.IGNORECASE,
+)
+
+#: "Sent from my Fairphone 4", "Sent via the Acme Mail app": a few words, no clause after them.
+SENT_FROM_RE = re.compile(
+    r"^\W{0,3}(?:sent|envoyé|gesendet|enviado|inviato|verzonden|skickat|sendt)\s+"
+    r"(?:from|with|via|using|by|depuis|avec|mit|von|con|desde|met|från|fra)\s+"
+    r"(?:my\s+|mon\s+|mein\w*\s+|mi\s+|mio\s+|the\s+)?[^\s,;.!?]+(?:\s+[^\s,;!?]+){0,5}\W{0,3}$",
+    re.IGNORECASE,
+)
+
 #: Longest line taken as a sign-off.
 MAX_SIGN_OFF_CHARS = 160
 
@@ -80,6 +96,8 @@ def is_sign_off(line: str) -> bool:
     if len(line.split()) > MAX_SIGN_OFF_WORDS:
         return False
     if CJK_SIGN_OFF_RE.match(line) or OUTLOOK_PROMO_RE.match(line):
+        return True
+    if FIELD_SIGN_OFF_RE.match(line) or SENT_FROM_RE.match(line):
         return True
     return bool(SIGN_OFF_RE.match(line) or APP_SIGN_OFF_RE.match(line) or VERB_LAST_RE.search(line))
 

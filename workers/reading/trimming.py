@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import quopri
 import re
+from dataclasses import dataclass
 
 from workers.reading import quote_headers as qh
 from workers.reading.htmltext import html_to_text, strip_html_quotes
+from workers.reading.message import ParsedMessage
 from workers.reading.signatures import strip_signature
 
 #: Characters of a body read (the person's words come first; the rest is history).
@@ -30,23 +32,81 @@ QP_EVIDENCE_RE = re.compile(r"=(?:3D|20|09|[C-F][0-9A-F]=[89AB][0-9A-F])")
 #: The space a wrap left just inside an address's angle brackets ("< name@host>", "name @host").
 WRAPPED_ADDRESS_RE = re.compile(r"(?<=<)\s+|\s+(?=@)")
 
+#: Subjects of a message that forwards another (English, German, French, Spanish, Dutch...).
+FORWARD_SUBJECT_RE = re.compile(r"^\s*(?:fwd?|wg|tr|rv|enc|doorst|vs|i)\s*:", re.IGNORECASE)
+
+#: Words of a separator line that opens a forwarded (not a quoted) message.
+FORWARD_WORDS_RE = re.compile(
+    r"forward|weitergeleitet|transf[ée]r[ée]|r[ée]exp[ée]di|reenviado|inoltrato|doorgestuurd|"
+    r"videresendt|vidarebefordra|encaminhad|reencaminhad|przekazan|пересла|переадресован|"
+    r"转发|転送|yönlendir|välitetty|přeposílan|전달된",
+    re.IGNORECASE,
+)
+
+#: The rules that decide where a reply ends, as ``mail-parse`` reports them.
+NO_HISTORY = "no quoted history"
+QUOTE_HEADER = "quote header"
+SEPARATOR = "separator or header block"
+BOTTOM_POSTED = "reply below the quote header"
+INLINE = "answers between quoted lines"
+TRAILING_QUOTE = "trailing quote"
+FORWARD_KEPT = "forwarded message kept"
+FORWARD_ALONE = "a forwarded message alone, not said to be one"
+ONLY_QUOTE = "only quoted text"
+
+#: How sure each rule is that it kept the person's words and nothing else (default 0.9).
+RULE_CONFIDENCE = {
+    ONLY_QUOTE: 0.2,
+    FORWARD_ALONE: 0.4,
+    FORWARD_KEPT: 0.7,
+    INLINE: 0.75,
+    TRAILING_QUOTE: 0.85,
+}
+
 #: A line of nothing but rule characters, left over from a separator or an HTML <hr>.
 RULE_RE = re.compile(r"^[\s\-_=*~#]*$")
 
 
-def trim_reply(text: str, html: str | None = None) -> str:
+@dataclass
+class Trimmed:
+    """A reply's own words, the rule that decided where they end, and how sure it is (0-1)."""
+
+    text: str
+    rule: str
+    confidence: float
+
+
+def trim_reply(text: str, html: str | None = None, *, forward: bool = False) -> str:
     """Return the person's own words from a reply body (plain text, else the HTML)."""
+    return trim(text, html, forward=forward).text
+
+
+def trim(text: str, html: str | None = None, *, forward: bool = False) -> Trimmed:
+    """Trim a reply body, saying which rule decided; ``forward`` when the subject says so."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")[:MAX_CHARS]
+    html_rule = ""
     if html and (not text.strip() or text.strip() == html_to_text(html).strip()):
         # HTML-only mail: drop quotes where the client marked them, before conversion.
-        text = html_to_text(strip_html_quotes(html))[:MAX_CHARS]
+        stripped = strip_html_quotes(html)
+        html_rule = "HTML quote markers" if stripped != html else ""
+        text = html_to_text(stripped)[:MAX_CHARS]
     text = undo_quoted_printable(text)
     lines = [line.rstrip() for line in text.split("\n")]
-    lines = _cut_history(lines)
-    lines = strip_signature(lines)
+    lines, rule = _cut_history(lines, forward)
+    signed = strip_signature(lines)
+    if signed != lines and rule == NO_HISTORY:
+        rule = "signature"
+    lines = signed
     while lines and RULE_RE.match(lines[-1]):
         lines = lines[:-1]
-    return "\n".join(lines).strip("\n").rstrip()
+    rule = html_rule if html_rule and rule == NO_HISTORY else rule
+    return Trimmed("\n".join(lines).strip("\n").rstrip(), rule, RULE_CONFIDENCE.get(rule, 0.9))
+
+
+def reply_text(msg: ParsedMessage) -> Trimmed:
+    """Trim a parsed message's reply, keeping a forwarded message when the subject forwards."""
+    forward = FORWARD_SUBJECT_RE.match(msg.subject or "") is not None
+    return trim(msg.text or "", msg.html, forward=forward)
 
 
 def undo_quoted_printable(text: str) -> str:
@@ -61,23 +121,41 @@ def undo_quoted_printable(text: str) -> str:
         return text
 
 
-def _cut_history(lines: list[str]) -> list[str]:
-    """Remove the quote header and everything quoted after it, keeping a bottom reply."""
+def _cut_history(lines: list[str], forward: bool = False) -> tuple[list[str], str]:
+    """Remove the quote header and everything quoted after it, keeping a bottom reply.
+
+    Returns the lines kept and the rule that decided.
+    """
     marks, lines = mark_lines(lines)
+    if "t" not in marks and "m" in marks:
+        # Nothing but a quote: the person wrote nothing of their own (or wrote it unmarked).
+        return [], ONLY_QUOTE
     first = _first_splitter(marks)
-    if first >= 0 and marks[first] == "w" and not "".join(lines[:first]).strip():
+    if first >= 0 and _forwards(lines, first, forward):
+        alone = not forward and not "".join(lines[:first]).strip()
+        return lines, FORWARD_ALONE if alone else FORWARD_KEPT
+    rule = BOTTOM_POSTED if first >= 0 and marks[first] == "w" else ""
+    if rule and not "".join(lines[:first]).strip():
         # The person wrote below the quote header: keep their lines, drop headers and quotes.
         lines, marks = _drop_headed_quotes(lines, marks)
         first = _first_splitter(marks)
     if first < 0:
-        return _drop_trailing_quote(lines, marks)
+        kept = _drop_trailing_quote(lines, marks)
+        return kept, rule or (TRAILING_QUOTE if kept != lines else NO_HISTORY)
     rest = marks[first:]
     last_quote = rest.rfind("m")
     tail = rest[last_quote + 1 :] if last_quote >= 0 else ""
     if last_quote >= 0 and not re.search("[sw]", tail) and "t" in tail and _quoted_after(rest):
         # A reply written below or between the quoted lines ("bottom posting", inline answers).
-        return lines[:first] + _unquoted(lines[first:], rest)
-    return lines[:first]
+        return lines[:first] + _unquoted(lines[first:], rest), INLINE
+    return lines[:first], QUOTE_HEADER if marks[first] == "w" else SEPARATOR
+
+
+def _forwards(lines: list[str], first: int, forward: bool) -> bool:
+    """History opens with a forwarded message the person sends on (said, or alone)."""
+    if not FORWARD_WORDS_RE.search(lines[first]) or not qh.is_separator(lines[first]):
+        return False
+    return forward or not "".join(lines[:first]).strip()
 
 
 def _unquoted(lines: list[str], marks: str) -> list[str]:
