@@ -24,6 +24,7 @@ class Job(BaseModel):
     last_error = TextField(default="")
     created_at = DateTimeField(default=utcnow)
     done_at = DateTimeField(null=True)
+    claimed_by = CharField(null=True)  # the worker running it (schema migration 7)
 
     class Meta:
         # The pending jobs of one object, by key prefix ("item:5:"): schema migration 3. It

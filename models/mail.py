@@ -53,6 +53,12 @@ class OutboundEmail(BaseModel):
     last_error = TextField(default="")
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
+    # Schema migration 7, null when not set so rows written by older code need no value: the
+    # worker process holding a "sending" row (its heartbeat's id); times its data went out
+    # but the relay's answer was lost (it may have arrived); times a worker died holding it.
+    claimed_by = CharField(null=True)
+    unconfirmed = IntegerField(null=True)
+    orphaned = IntegerField(null=True)
 
     class Meta:
         # Workers claim due rows by status and time (schema migration 2); the index serves
@@ -92,6 +98,7 @@ class InboundMessage(BaseModel):
     lease_until = DateTimeField(null=True)
     received_at = DateTimeField(default=utcnow)
     processed_at = DateTimeField(null=True)
+    claimed_by = CharField(null=True)  # the worker processing it (schema migration 7)
 
     class Meta:
         # Workers claim due rows by status and time (schema migration 2); the index serves

@@ -153,6 +153,26 @@ def _drop_workspace_columns(migrator: SchemaMigrator) -> None:
             migrator.drop_column(model._meta.table_name, name).run()
 
 
+#: Columns of worker recovery: who holds a claim, and what happened to an email's tries.
+RECOVERY_COLUMNS = (
+    (OutboundEmail, ("claimed_by", "unconfirmed", "orphaned")),
+    (InboundMessage, ("claimed_by",)),
+    (Job, ("claimed_by",)),
+)
+
+
+def _add_recovery_columns(migrator: SchemaMigrator) -> None:
+    for model, names in RECOVERY_COLUMNS:
+        for name in names:
+            migrator.add_column(model._meta.table_name, name, model._meta.fields[name]).run()
+
+
+def _drop_recovery_columns(migrator: SchemaMigrator) -> None:
+    for model, names in RECOVERY_COLUMNS:
+        for name in names:
+            migrator.drop_column(model._meta.table_name, name).run()
+
+
 #: Every schema step after version 1 (the tables as first released), oldest first.
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -185,6 +205,13 @@ MIGRATIONS: list[Migration] = [
         " mentor profiles' goals, languages, availability, orientation",
         up=_add_workspace_columns,
         down=_drop_workspace_columns,
+    ),
+    Migration(
+        version=7,
+        note="claims name the worker holding them; emails count unconfirmed sends and"
+        " workers that died holding them",
+        up=_add_recovery_columns,
+        down=_drop_recovery_columns,
     ),
 ]
 
