@@ -219,15 +219,16 @@ def _calendar_text(part: Message, ctype: str, filename: str, data: bytes) -> str
     no type of its own; a broken part may hold the object in its header lines, with the
     part's own MIME fields after it (the parser then reads the object as header fields).
     """
+    broken = str(part.get("BEGIN", "")).strip().upper() == "VCALENDAR"
+    typed = ctype in CALENDAR_TYPES or filename.lower().endswith((".ics", ".vcs"))
+    bare = ctype.startswith("text/") and BARE_CALENDAR_RE.match(data[:64]) is not None
+    if not (broken or typed or bare):
+        return None  # most parts: decided without decoding them a second time
     text = decode_bytes(data, part.get_content_charset())
-    if str(part.get("BEGIN", "")).strip().upper() == "VCALENDAR":
+    if broken:
         fields = [f"{k}:{str(v).strip()}" for k, v in part.items() if not MIME_FIELD_RE.match(k)]
         return "\r\n".join([*fields, text])
-    if ctype in CALENDAR_TYPES or filename.lower().endswith((".ics", ".vcs")):
-        return text
-    if ctype.startswith("text/") and text.lstrip()[:15].upper() == "BEGIN:VCALENDAR":
-        return text
-    return None
+    return text
 
 
 def _plain_text(part: Message, data: bytes) -> str:
