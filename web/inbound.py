@@ -15,13 +15,11 @@ from models import db
 from web.extensions import csrf
 from workers.inbound.imap import ImapError, poll
 from workers.inbound.listener import serve_forever
+from workers.inbound.pipe import EX_DATAERR, EX_NOUSER, EX_TEMPFAIL, PipeCommand, pipe_options
 from workers.inbound.store import looks_like_mail, store_raw
 from workers.inbound.worker import enqueue, receive
 
 bp = Blueprint("inbound", __name__, url_prefix="/inbound")
-
-#: sysexits(3) codes the mail-in command exits with, so the MTA retries or bounces.
-EX_OK, EX_DATAERR, EX_NOUSER, EX_TEMPFAIL = 0, 65, 67, 75
 
 
 def authorized(header: str, secret: str) -> bool:
@@ -62,23 +60,23 @@ def mime():
     return jsonify(id=row.id, new=new), 201 if new else 200
 
 
-@click.command("mail-in")
+@click.command("mail-in", cls=PipeCommand)
 @with_appcontext
-@click.option("--recipient", "-r", multiple=True, help="Envelope recipient (repeatable).")
-@click.option("--sender", "-f", default="", help="Envelope sender.")
-def mail_in_command(recipient: tuple[str, ...], sender: str) -> None:
-    """Store one raw message read on stdin; exit 0, 75 (try later), 65 or 67 (permanent)."""
+@pipe_options
+def mail_in_command(recipient: tuple[str, ...], sender: str, recipients: tuple[str, ...]) -> None:
+    """Store one raw message read on stdin; exit 0, 75 (try later), 65 or 67 (refused)."""
     settings = current_app.config["TANDEM"]
+    everyone = list(dict.fromkeys([*recipient, *recipients]))
     raw = sys.stdin.buffer.read(settings.max_inbound_bytes + 1)
     if len(raw) > settings.max_inbound_bytes or not looks_like_mail(raw):
         click.echo("mail-in: empty, too large or not a mail message", err=True)
         raise SystemExit(EX_DATAERR)
-    if outside_domain(list(recipient), settings.reply_domain):
+    if outside_domain(everyone, settings.reply_domain):
         click.echo(f"mail-in: recipient not at {settings.reply_domain}", err=True)
         raise SystemExit(EX_NOUSER)
     try:
         db.connect(reuse_if_open=True)
-        row, new = store_raw(raw, "pipe", sender, list(recipient))
+        row, new = store_raw(raw, "pipe", sender, everyone)
     except (OperationalError, InterfaceError, DatabaseError) as exc:
         click.echo(f"mail-in: database unavailable, try again later: {exc}", err=True)
         raise SystemExit(EX_TEMPFAIL) from None
