@@ -45,6 +45,7 @@ DEFAULTS = {
     "REPLY_TOKEN_DAYS": "60",
     "TRUSTED_AUTHSERV_IDS": "",
     "SMTP_CA_FILE": "",
+    "IMAP_CA_FILE": "",
     "DELIVERY_LEASE_SECONDS": "120",
     "REMINDER_HOURS": "72,24",
     "REPLY_DEADLINE_HOURS": "48",
@@ -92,6 +93,7 @@ class Settings:
     reply_token_days: int
     trusted_authserv_ids: tuple[str, ...]
     smtp_ca_file: str = ""
+    imap_ca_file: str = ""
     delivery_lease_seconds: int = 120
     dev_smtp_port: int = 1025
     reminder_hours: tuple[int, ...] = (72, 24)
@@ -234,6 +236,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "scheduler_interval": _float("SCHEDULER_INTERVAL", env["SCHEDULER_INTERVAL"]),
         "reply_token_days": _int("REPLY_TOKEN_DAYS", env["REPLY_TOKEN_DAYS"], 1),
         "smtp_ca_file": env["SMTP_CA_FILE"],
+        "imap_ca_file": env["IMAP_CA_FILE"],
         "delivery_lease_seconds": _int("DELIVERY_LEASE_SECONDS", env["DELIVERY_LEASE_SECONDS"], 1),
         "reminder_hours": _ints("REMINDER_HOURS", env["REMINDER_HOURS"]),
         "reply_deadline_hours": _int("REPLY_DEADLINE_HOURS", env["REPLY_DEADLINE_HOURS"]),
@@ -248,8 +251,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"MAIL_FROM must contain an email address, got {env['MAIL_FROM']!r}")
     if not values["reply_domain"] or "." not in values["reply_domain"]:
         raise ConfigError(f"REPLY_DOMAIN must be a domain name, got {env['REPLY_DOMAIN']!r}")
-    if values["smtp_ca_file"] and not os.path.isfile(values["smtp_ca_file"]):
-        raise ConfigError(f"SMTP_CA_FILE is not a readable file: {env['SMTP_CA_FILE']!r}")
+    for name in ("SMTP_CA_FILE", "IMAP_CA_FILE"):
+        if values[name.lower()] and not os.path.isfile(values[name.lower()]):
+            raise ConfigError(f"{name} is not a readable file: {env[name]!r}")
     values["secret_key"], values["secret_key_previous"] = _secret_keys(env)
     return Settings(**values)
 

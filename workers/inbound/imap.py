@@ -70,7 +70,7 @@ def parse_imap_url(url: str) -> ImapTarget:
 
 def connect(target: ImapTarget, context: ssl.SSLContext | None = None) -> imaplib.IMAP4:
     """Open, secure and log in to the server ``target`` names."""
-    context = context or ssl.create_default_context(cafile=settings_mod.get().smtp_ca_file or None)
+    context = context or ssl.create_default_context(cafile=settings_mod.get().imap_ca_file or None)
     try:
         if target.scheme == "imaps":
             conn = imaplib.IMAP4_SSL(target.host, target.port, ssl_context=context, timeout=TIMEOUT)
