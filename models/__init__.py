@@ -5,8 +5,16 @@ from models.audit import AuditEvent
 from models.base import BaseModel, JSONField, connect_url, db, init_db
 from models.cycle import Cycle, Metric, MetricValue, Participant, Report, Rsvp, Session
 from models.devmail import CaughtMail
+from models.intake import Assessment, Orientation, OrientationAttendance
 from models.jobs import Job, Lease
 from models.mail import ImapCursor, InboundMessage, InboundRaw, OutboundEmail, Rejection
+from models.matching import (
+    MatchExclusion,
+    MatchProposal,
+    MatchSettings,
+    OrientationOverride,
+    ProposedPair,
+)
 from models.mentoring import Goal, GroupMember, MentoringGroup, MentorProfile
 from models.people import EmailAlias, LoginAttempt, Person, User
 from models.programme import Membership, Programme
@@ -41,6 +49,14 @@ ALL_MODELS = [
     MentoringGroup,
     GroupMember,
     Goal,
+    MatchSettings,
+    MatchExclusion,
+    OrientationOverride,
+    MatchProposal,
+    ProposedPair,
+    Orientation,
+    OrientationAttendance,
+    Assessment,
     Assignment,
     Submission,
     CaughtMail,
