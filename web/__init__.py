@@ -10,13 +10,18 @@ from flask import Flask
 
 from models import db, init_db
 from web import (
+    assessment_form,
     auth,
     cli,
+    cli_mentoring,
     cli_workspace,
     cycles,
     devmail,
     errors,
     inbound,
+    mentoring,
+    mentoring_intake,
+    mentoring_review,
     programmes,
     quarantine,
 )
@@ -65,6 +70,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(programmes.bp)
     app.register_blueprint(cycles.bp)
+    app.register_blueprint(mentoring.bp)
+    app.register_blueprint(mentoring_intake.bp)
+    app.register_blueprint(mentoring_review.bp)
+    app.register_blueprint(assessment_form.bp)
     app.add_url_rule("/", endpoint="index", view_func=programmes.index)
 
     @app.context_processor
@@ -78,4 +87,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     cli_workspace.init_app(app)
+    cli_mentoring.init_app(app)
     return app
