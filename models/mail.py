@@ -59,6 +59,9 @@ class OutboundEmail(BaseModel):
     claimed_by = CharField(null=True)
     unconfirmed = IntegerField(null=True)
     orphaned = IntegerField(null=True)
+    # Schema migration 13: the References header of an email that answers another (the
+    # thread's Message-IDs, oldest first); null when it answers nothing.
+    references = TextField(null=True)
 
     class Meta:
         # Workers claim due rows by status and time (schema migration 2); the index serves

@@ -173,6 +173,14 @@ def _drop_recovery_columns(migrator: SchemaMigrator) -> None:
             migrator.drop_column(model._meta.table_name, name).run()
 
 
+def _add_references_column(migrator: SchemaMigrator) -> None:
+    migrator.add_column("outbound_email", "references", OutboundEmail.references).run()
+
+
+def _drop_references_column(migrator: SchemaMigrator) -> None:
+    migrator.drop_column("outbound_email", "references").run()
+
+
 #: Every schema step after version 1 (the tables as first released), oldest first.
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -212,6 +220,12 @@ MIGRATIONS: list[Migration] = [
         " workers that died holding them",
         up=_add_recovery_columns,
         down=_drop_recovery_columns,
+    ),
+    Migration(
+        version=13,
+        note="emails that answer another keep the whole References chain",
+        up=_add_references_column,
+        down=_drop_references_column,
     ),
 ]
 

@@ -24,6 +24,7 @@ from workers.grammar.reply import parse_reply
 from workers.inbound.appliers import ReplyContext, applier
 from workers.inbound.errors import AmbiguousReplyError, UnknownObjectError
 from workers.outbound import outbox
+from workers.outbound.render import thread_headers
 from workers.runtime.plainsql import row_by_id
 
 #: A comment line that names a barrier ("Barriers: ...", "Blocker - ...").
@@ -138,13 +139,21 @@ def _metric_values(fields, cycle: Cycle, ctx: ReplyContext) -> list[str]:
 
 def _confirm(ctx: ReplyContext, title: str, recorded, problems, late: bool, about) -> None:
     mail = {"title": title, "recorded": recorded, "not_understood": problems, "late": late}
+    parsed = ctx.parsed
+    # Threaded under the reply, with the reply's whole chain, so mail clients group them.
+    in_reply_to, references = thread_headers(
+        ctx.message.message_id,
+        getattr(parsed, "references", None) or (),
+        getattr(parsed, "in_reply_to", None) or (),
+    )
     outbox.queue_email(
         "confirmation",
         ctx.person,
         mail,
         key=f"inbound:{ctx.message.id}:confirmation",
         about=about,
-        in_reply_to=ctx.message.message_id,
+        in_reply_to=in_reply_to,
+        references=references,
     )
 
 

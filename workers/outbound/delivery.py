@@ -83,6 +83,7 @@ def build(row: OutboundEmail) -> EmailMessage:
         message_id=row.message_id,
         reply_to=row.reply_to,
         in_reply_to=row.in_reply_to,
+        references=row.references or "",
         calendar=row.calendar,
         calendar_method=row.calendar_method,
         to_name=row.person.name if row.person_id else "",

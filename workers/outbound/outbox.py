@@ -66,6 +66,7 @@ class Draft:
     calendar_method: str = ""
     in_reply_to: str = ""
     reply_to: str = field(default="")
+    references: str = ""
 
 
 def _row(draft: Draft, settings) -> dict:
@@ -88,6 +89,7 @@ def _row(draft: Draft, settings) -> dict:
         "idem_key": draft.key,
         "reply_to": reply_to,
         "in_reply_to": draft.in_reply_to,
+        "references": draft.references or None,
         "calendar": draft.calendar,
         "calendar_method": draft.calendar_method,
         "object_type": draft.about[0] if draft.about else "",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from functools import lru_cache
@@ -15,6 +17,12 @@ from models import clock
 
 #: Where the Jinja2 templates live (shared with the web app).
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+#: A Message-ID as Tandem repeats it in its own headers: ASCII, bracketed, no spaces inside.
+MESSAGE_ID_RE = re.compile(r"<[!-;=?-~]{1,250}>")
+
+#: Most Message-IDs a References header carries: the thread's first and its latest ones.
+MAX_REFERENCES = 20
 
 
 @lru_cache(maxsize=1)
@@ -45,6 +53,29 @@ def render(name: str, ctx: dict) -> tuple[str, str, str]:
     return " ".join(subject.split()), text, _inliner().inline(html)
 
 
+def thread_headers(
+    message_id: str, references: Sequence[str] = (), in_reply_to: Sequence[str] = ()
+) -> tuple[str, str]:
+    """Return the In-Reply-To and References of an email answering message ``message_id``,
+    whose own References and In-Reply-To are given (RFC 5322 section 3.6.4).
+
+    References is the message's References (or its In-Reply-To when that names one message
+    and it has no References) then its Message-ID. Ids are untrusted: only well-formed ones
+    are kept, and a long chain keeps its first id and its latest.
+    """
+    found = MESSAGE_ID_RE.findall(message_id or "")
+    if not found:
+        return "", ""
+    parent = found[0]
+    ancestors = [i for i in references if MESSAGE_ID_RE.fullmatch(i)]
+    if not references and len(in_reply_to) == 1 and MESSAGE_ID_RE.fullmatch(in_reply_to[0]):
+        ancestors = list(in_reply_to)
+    chain = [i for i in dict.fromkeys(ancestors) if i != parent] + [parent]
+    if len(chain) > MAX_REFERENCES:
+        chain = chain[:1] + chain[1 - MAX_REFERENCES :]
+    return parent, " ".join(chain)
+
+
 def calendar_part(ics: str, method: str) -> EmailMessage:
     """Return a ``text/calendar`` part whose ``method=`` matches the iCalendar METHOD."""
     part = EmailMessage()
@@ -62,12 +93,17 @@ def make_message(
     message_id: str,
     reply_to: str = "",
     in_reply_to: str = "",
+    references: str = "",
     calendar: str | None = None,
     calendar_method: str = "",
     to_name: str = "",
     headers: dict[str, str] | None = None,
 ) -> EmailMessage:
-    """Build the complete email ``name`` to ``to``: text and HTML, and a calendar part if given."""
+    """Build the complete email ``name`` to ``to``: text and HTML, and a calendar part if given.
+
+    ``references`` is the References header of an email that answers another (see
+    :func:`thread_headers`); without it, References repeats ``in_reply_to``.
+    """
     subject, text, html = render(name, ctx)
     msg = EmailMessage()
     msg["Subject"] = subject
@@ -79,7 +115,7 @@ def make_message(
         msg["Reply-To"] = formataddr((parseaddr(mail_from)[0], reply_to))
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
-        msg["References"] = in_reply_to
+        msg["References"] = references or in_reply_to
     # Auto-responders should stay quiet, and nobody should mistake us for a person.
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"
