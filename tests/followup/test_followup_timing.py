@@ -46,7 +46,9 @@ def _run_at(kind: str) -> list[dt.datetime]:
 
 def test_it_schedules_one_reminder_when_reminder_hours_names_one(timing):
     # Given REMINDER_HOURS=48 and a cycle whose replies are due on 8 Nov at 14:00
-    timing(reminder_hours=load_settings({"REMINDER_HOURS": "48"}).reminder_hours)
+    timing(
+        reminder_hours=load_settings({"TANDEM_ENV": "dev", "REMINDER_HOURS": "48"}).reminder_hours
+    )
     cycle = make_programme()["cycle"]
     assert cycle.reply_deadline == dt.datetime(2026, 11, 8, 14, 0)
     # When it is triggered
@@ -102,6 +104,8 @@ def test_it_names_the_timing_variable_with_a_bad_value(name, value):
 
 
 def test_it_reads_reminder_lists_largest_first():
-    settings = load_settings({"REMINDER_HOURS": "24, 72", "ITEM_REMINDER_DAYS": ""})
+    settings = load_settings(
+        {"TANDEM_ENV": "dev", "REMINDER_HOURS": "24, 72", "ITEM_REMINDER_DAYS": ""}
+    )
     assert settings.reminder_hours == (72, 24)
     assert settings.item_reminder_days == ()
