@@ -3,19 +3,14 @@ failure reported by a trusted server; and the lookup of Tandem's emails in its t
 
 from __future__ import annotations
 
-import email.policy
-import re
-from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 from functools import lru_cache
 
 from models import InboundMessage, OutboundEmail
 from workers import settings as settings_mod
 from workers.inbound import errors
+from workers.inbound.authres import dmarc_failure
 from workers.inbound.match import emails_by_message_id, thread_ids
-
-#: ``dmarc=fail`` in an Authentication-Results header (RFC 8601).
-DMARC_FAIL_RE = re.compile(r"(?:^|[;\s])dmarc\s*=\s*fail\b", re.IGNORECASE)
 
 
 def check_guards(row: InboundMessage, parsed) -> None:
@@ -64,16 +59,3 @@ def load_thread_emails(messages: list[tuple[InboundMessage, object]]) -> None:
 def _thread_ids(parsed) -> list[str]:
     own = (parsed.message_id or "").strip()
     return [own, *thread_ids(parsed)] if own else thread_ids(parsed)
-
-
-def dmarc_failure(raw: bytes, trusted: tuple[str, ...]) -> str | None:
-    """Return the trusted server that reported ``dmarc=fail``, or None."""
-    if not trusted:
-        return None
-    headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
-    for value in headers.get_all("Authentication-Results") or []:
-        text = " ".join(str(value).split())
-        authserv = text.split(";", 1)[0].strip().split(" ")[0].lower()
-        if authserv in trusted and DMARC_FAIL_RE.search(text):
-            return authserv
-    return None

@@ -35,11 +35,17 @@ def match_reply(
     """
     addresses = [*(parsed.to or []), *(parsed.cc or []), *row.rcpt_to.split(",")]
     addresses = [a for a in addresses if "@" in a]
-    token = read_token(addresses, row.sender)
+    try:
+        token = read_token(addresses, row.sender)
+    except errors.ExpiredTokenError as exc:
+        # Genuine and from its owner's address: enough to tell them it came too late.
+        row._token_owner = exc.info["person"].id
+        raise
     if answered is _LOOK_UP:
         answered = answered_email(parsed)
     if token is not None:
         person = _owner(token.person_id, row.sender)
+        row._token_owner = person.id  # see token_owner
         if answered is None or _about(answered) != (person.id, token.object_type, token.object_id):
             answered = latest_email(person, token.object_type, token.object_id)
         return person, token.object_type, token.object_id, answered
@@ -52,6 +58,12 @@ def match_reply(
     if answered.object_type and answered.object_id is not None:
         return person, answered.object_type, answered.object_id, answered
     return person, "email", answered.id, answered
+
+
+def token_owner(row: InboundMessage) -> int | None:
+    """Return the person whose genuine reply token (valid, or expired) ``row`` carried from
+    their own address: that person is who Tandem knows sent it."""
+    return getattr(row, "_token_owner", None)
 
 
 def read_token(addresses: list[str], sender: str) -> ReplyToken | None:
