@@ -53,6 +53,10 @@ class ExpiredTokenError(InboundError):
     """The reply address's token was genuine but has expired."""
 
 
+class ExpiredThreadError(ExpiredTokenError):
+    """The thread headers name a Tandem email older than a reply address on it would live."""
+
+
 class SenderMismatchError(InboundError):
     """The sender is not the person the reply address was issued to."""
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from models import InboundMessage, OutboundEmail, Person
+import datetime as dt
+from email.utils import parseaddr
+
+from models import InboundMessage, OutboundEmail, Person, clock
 from workers import settings as settings_mod
 from workers.inbound import errors
 from workers.outbound.tokens import (
@@ -16,11 +19,13 @@ from workers.outbound.tokens import (
 )
 from workers.runtime.plainsql import row_by_id, rows_where
 
-#: Thread headers read for Message-IDs, at most this many (a long References is untrusted).
-MAX_REFERENCES = 50
+#: Message-IDs read from In-Reply-To, and from the end of References: a reply names the email
+#: it answers in both, last in References (RFC 5322 3.6.4). A long list is a list of guesses.
+MAX_IN_REPLY_TO = 2
+MAX_REFERENCES = 5
 
 #: The columns of a sent email that matching reads (the rest can be long: ctx, calendar).
-EMAIL_COLUMNS = ("id", "person", "object_type", "object_id", "message_id", "to_addr")
+EMAIL_COLUMNS = ("id", "person", "object_type", "object_id", "message_id", "to_addr", "created_at")
 
 #: Marks that the caller did not look up the email a reply answers.
 _LOOK_UP = object()
@@ -54,7 +59,7 @@ def match_reply(
             "no reply address and no In-Reply-To/References to a Tandem email",
             person=Person.by_email(row.sender),
         )
-    person = _owner(answered.person_id, row.sender)
+    person = _thread_owner(answered, row.sender)
     if answered.object_type and answered.object_id is not None:
         return person, answered.object_type, answered.object_id, answered
     return person, "email", answered.id, answered
@@ -101,6 +106,22 @@ def _owner(person_id: int, sender: str) -> Person:
     return person
 
 
+def _thread_owner(answered: OutboundEmail, sender: str) -> Person:
+    """Return who a reply matched by its thread headers alone is from, when they may stand in
+    for a reply address: sent from the very address the email went to, while a reply address
+    on it would still be valid."""
+    if parseaddr(answered.to_addr)[1].lower() != sender:
+        raise errors.SenderMismatchError(f"{sender} is not the address email {answered.id} went to")
+    about = (answered.object_type, answered.object_id) if answered.object_type else None
+    lifetime = dt.timedelta(days=settings_mod.get().reply_token_days)
+    if answered.created_at is not None and answered.created_at < clock.now() - lifetime:
+        person = row_by_id(Person, answered.person_id)
+        raise errors.ExpiredThreadError(
+            f"email {answered.id} is older than a reply address lives", person=person, about=about
+        )
+    return _owner(answered.person_id, sender)
+
+
 def _about(answered: OutboundEmail) -> tuple:
     return (answered.person_id, answered.object_type, answered.object_id)
 
@@ -111,8 +132,10 @@ def answered_email(parsed) -> OutboundEmail | None:
 
 
 def thread_ids(parsed) -> list[str]:
-    """Return the Message-IDs in In-Reply-To and References, at most ``MAX_REFERENCES``."""
-    return [*_id_list(parsed.in_reply_to), *_id_list(parsed.references)][:MAX_REFERENCES]
+    """Return the first Message-IDs of In-Reply-To and the last of References, without repeats."""
+    ids = _id_list(parsed.in_reply_to)[:MAX_IN_REPLY_TO]
+    ids += _id_list(parsed.references)[-MAX_REFERENCES:]
+    return list(dict.fromkeys(ids))
 
 
 def emails_by_message_id(message_ids: list[str]) -> dict[str, OutboundEmail]:

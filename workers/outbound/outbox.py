@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import logging
-import uuid
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,10 +27,10 @@ _pending: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
 )
 
 
-def new_message_id(idem_key: str, domain: str) -> str:
-    """Return a Message-ID derived from the idempotency key, stable across retries."""
-    digest = hashlib.sha256(idem_key.encode()).hexdigest()[:24]
-    return f"<{digest}.{uuid.uuid4().hex[:8]}@{domain}>"
+def new_message_id(domain: str) -> str:
+    """Return a new Message-ID: 128 random bits, so nobody can guess one to stand in for a
+    reply address. It is stored on the row when queued, so every retry sends the same one."""
+    return f"<{secrets.token_hex(16)}@{domain}>"
 
 
 #: Rows per INSERT statement (SQLite allows 32,766 variables; an email row has 13).
@@ -85,7 +84,7 @@ def _row(draft: Draft, settings) -> dict:
         "to_addr": draft.person.email,
         "person": draft.person.id,
         "ctx": {**draft.ctx, "recipient_name": draft.person.name},
-        "message_id": new_message_id(draft.key, settings.reply_domain),
+        "message_id": new_message_id(settings.reply_domain),
         "idem_key": draft.key,
         "reply_to": reply_to,
         "in_reply_to": draft.in_reply_to,
