@@ -45,12 +45,15 @@ def _inliner() -> css_inline.CSSInliner:
 
 
 def render(name: str, ctx: dict) -> tuple[str, str, str]:
-    """Render the subject, text body and inlined HTML body of email ``name``."""
+    """Render the subject, text body and inlined HTML body of email ``name``.
+
+    The HTML gets the subject as ``email_subject``: its <title>, unless the template has one.
+    """
     env = jinja_env()
-    subject = env.get_template(f"email/{name}-subject.txt").render(ctx)
+    subject = " ".join(env.get_template(f"email/{name}-subject.txt").render(ctx).split())
     text = env.get_template(f"email/{name}-body.txt").render(ctx)
-    html = env.get_template(f"email/{name}-body.html").render(ctx)
-    return " ".join(subject.split()), text, _inliner().inline(html)
+    html = env.get_template(f"email/{name}-body.html").render({**ctx, "email_subject": subject})
+    return subject, text, _inliner().inline(html)
 
 
 def thread_headers(

@@ -1,0 +1,209 @@
+"""One realistic example of every email Tandem sends, for checks that look at all of them.
+
+The follow-up cycle's emails come from running a cycle the way its tests do, replies and
+rejections through the inbound pipeline; the few sent elsewhere get a context written here,
+with the long names, titles and links real ones carry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from models import ActionItem, Cycle, Job, OutboundEmail, clock
+from tests import mailfactory as mf
+from tests.followup.test_followup_cycle import reply, run_due
+from tests.followup_data import make_programme
+from workers import settings as settings_mod
+from workers.followup import trigger
+from workers.followup.items import schedule_item
+from workers.followup.setup import cancel_cycle, clone_cycle
+from workers.inbound import store as inbound_store
+from workers.inbound import worker as inbound_worker
+from workers.outbound.render import TEMPLATE_DIR, render
+
+#: The server Tandem trusts to say a sender passed DMARC, in these examples.
+TRUSTED_SERVER = "mx.tandem.test"
+
+#: A long address of the kind that overflows a narrow screen when nothing wraps it.
+LINK = "https://tandem.example.org/auth/reset/" + "IjEyMyI.ZxYwVg.k3y-" * 4
+
+#: Emails sent outside the follow-up cycle, with the context their senders give.
+WRITTEN = {
+    "ping": {
+        "recipient_name": "Maria Lopez",
+        "subject": "Checking the mail relay",
+        "body": "This is a test email from Tandem.",
+    },
+    "password-reset": {
+        "recipient_name": "Cora Coordinator",
+        "login_email": "cora.coordinator@leadership.example-university.org",
+        "link": LINK,
+        "minutes": 60,
+    },
+    "password-changed": {
+        "recipient_name": "Cora Coordinator",
+        "login_email": "cora.coordinator@leadership.example-university.org",
+        "changed_at": "Mon 2 Nov 2026, 09:00 (Europe/London)",
+        "forgot_url": "https://tandem.example.org/auth/forgot",
+    },
+    "coordinator-added": {
+        "recipient_name": "Fay Facilitator",
+        "inviter_name": "Cora Coordinator",
+        "programme_name": "Prefect Leadership 2026-27: departmental follow-up reviews",
+        "login_url": "https://tandem.example.org/auth/login",
+    },
+    "coordinator-invite": {
+        "recipient_name": "Fay Facilitator",
+        "inviter_name": "Cora Coordinator",
+        "programme_name": "Prefect Leadership 2026-27: departmental follow-up reviews",
+        "link": LINK,
+        "expires": "Mon 9 Nov 2026, 09:00 (Europe/London)",
+    },
+    "mentoring-assessment": {
+        "recipient_name": "Priya Raman",
+        "programme": "Prefect Mentoring 2026-27",
+        "questions": [
+            {"label": "Goals", "hint": "what you want to get better at, separated by commas"},
+            {"label": "Languages", "hint": "the languages you can be mentored in"},
+            {"label": "Availability", "hint": "weekdays and hours, like Mon-Thu 16:00-18:00"},
+            {"label": "Department", "hint": "where you study or work"},
+        ],
+        "example": [
+            "Goals: public speaking, running a team meeting, giving feedback",
+            "Languages: English, Tamil",
+            "Availability: Mon-Thu 16:00-18:00",
+            "Department: Sixth form, house Nightingale",
+        ],
+        "timezone": "Europe/London",
+        "form_url": LINK,
+        "days": 60,
+    },
+    "mentoring-introduction": {
+        "recipient_name": "Priya Raman",
+        "programme": "Prefect Mentoring 2026-27",
+        "role": "mentee",
+        "partner": {
+            "name": "Dr Jonathan Whitfield-Okonkwo",
+            "role": "mentor",
+            "email": "jonathan.whitfield-okonkwo@alumni.example-university.org",
+            "timezone": "America/New_York",
+            "department": "Alumni office, leadership and service",
+            "languages": ["English", "Yoruba", "French"],
+            "skills": ["public speaking", "coaching", "running a team meeting"],
+            "availability": "Mon-Thu 12:00-14:00",
+        },
+        "shared_goals": ["public speaking", "running a team meeting"],
+        "other_goals": ["giving feedback to younger students"],
+        "shared_hours": 6.5,
+        "first_session": "to be proposed",
+        "guide": "Meet every two weeks for about an hour.\nAgree on goals in the first "
+        "session, and write them down.\nReply to the feedback request after each session.",
+    },
+    "mentoring-orientation": {
+        "recipient_name": "Dr Jonathan Whitfield-Okonkwo",
+        "programme": "Prefect Mentoring 2026-27",
+        "session": {
+            "title": "Mentor orientation",
+            "when": "Tue 10 Nov 2026, 09:00–10:00 (America/New_York)",
+            "location": "Room 4 / https://meet.example.org/abc-defg-hij",
+            "timezone": "America/New_York",
+        },
+    },
+    "mentoring-orientation-confirm": {
+        "recipient_name": "Fay Facilitator",
+        "programme": "Prefect Mentoring 2026-27",
+        "title": "Mentor orientation",
+        "when": "Tue 10 Nov 2026, 14:00–15:00 (Europe/London)",
+        "mentors": [
+            {"number": 1, "name": "Dr Jonathan Whitfield-Okonkwo", "rsvp": "accepted"},
+            {"number": 2, "name": "Maria Lopez", "rsvp": "needs-action"},
+        ],
+    },
+}
+
+
+def template_names() -> list[str]:
+    """Return the name of every email there are templates for."""
+    return sorted(
+        p.name.removesuffix("-body.html")
+        for p in (TEMPLATE_DIR / "email").glob("*-body.html")
+        if not p.name.startswith("_")
+    )
+
+
+def receive(raw: bytes) -> str:
+    """Store a message as a way in would and run it through the pipeline."""
+    row, _ = inbound_store.store_raw(raw, "smtp")
+    return inbound_worker.process(row.id)
+
+
+def _rejections(world: dict, cycle: Cycle) -> None:
+    """Send the replies each rejection email answers, from known people, through the pipeline."""
+    john, maria = world["people"]["john"], world["people"]["maria"]
+    passed = {"Authentication-Results": f"{TRUSTED_SERVER}; dmarc=pass header.from=example.org"}
+    to_cycle = mf.reply_address(john, "cycle", cycle.id)
+    receive(mf.reply(john.email, to_cycle, "7 done"))  # he has no item 7
+    expired = mf.reply_address(maria, "cycle", cycle.id, days=-3)
+    receive(mf.reply(maria.email, expired, "1 done", headers=passed))
+    receive(mf.reply(maria.email, "tandem@tandem.test", "1 done", headers=passed))
+    receive(mf.reply(john.email, to_cycle, "", quoted="> 1 done\n", headers=passed))
+
+
+def followup_rows() -> list[OutboundEmail]:
+    """Run a follow-up cycle from trigger to overdue items; return every email it queued."""
+    current = settings_mod.get()
+    trusted = (*current.trusted_authserv_ids, TRUSTED_SERVER)
+    settings_mod.configure(dataclasses.replace(current, trusted_authserv_ids=trusted))
+    world = make_programme()
+    cycle, people = world["cycle"], world["people"]
+    ActionItem.create(
+        programme=world["programme"],
+        title="Agree the exit-interview script with HR and the union representatives",
+        owner=people["john"],
+        due_date=dt.date(2027, 1, 15),
+    )
+    trigger.trigger(cycle.id)
+    reply(
+        people["john"],
+        "cycle",
+        cycle.id,
+        "1 done\n2 blocked: waiting for the budget decision from the finance committee\n"
+        "Retention rate: 78\nBarriers: no data owner yet for the exit interviews\n"
+        "Comment: good momentum in the pastoral team, slower in the sixth form",
+    )
+    _rejections(world, cycle)
+    for moment in ((11, 5, 14, 1), (11, 10, 12, 0), (11, 10, 15, 0)):
+        clock.freeze(dt.datetime(2026, *moment))
+        run_due()  # the 72-hour reminder, the brief, the notes request
+    notes = (
+        "Decision: keep the weekly review call with the heads of department\n"
+        "- Refine the retention messaging for new staff @john@example.org by 2026-12-01\n"
+        "- Draft the onboarding survey @Maria by 2026-12-15\n"
+    )
+    reply(people["fac"], "notes", cycle.id, notes)
+    clock.freeze(dt.datetime(2026, 11, 11, 15, 0))
+    run_due()  # the summary
+    schedule_item(ActionItem.get_by_id(world["items"][2].id))
+    for moment in ((12, 7, 14, 30), (12, 11, 14, 30)):
+        clock.freeze(dt.datetime(2026, *moment))
+        run_due()  # an item reminder, then the item overdue and the coordinator's note
+    later = clone_cycle(Cycle.get_by_id(cycle.id), dt.timedelta(weeks=8))
+    trigger.trigger(later.id)
+    cancel_cycle(Cycle.get_by_id(later.id))
+    Job.update(status="cancelled").where(Job.status == "pending").execute()
+    return list(OutboundEmail.select().order_by(OutboundEmail.id))
+
+
+def samples() -> list[tuple[str, str, str]]:
+    """Return (name, subject, HTML with styles inlined) of every email the cycle sent and of
+    each written example."""
+    rendered = [(row.kind, *render(row.kind, row.ctx)) for row in followup_rows()]
+    rendered += [(name, *render(name, ctx)) for name, ctx in WRITTEN.items()]
+    return [(name, subject, html) for name, subject, _text, html in rendered]
+
+
+def missing(found: list[tuple[str, str, str]]) -> list[str]:
+    """Return the emails with templates but no example here (one must be added)."""
+    names = {name for name, _, _ in found}
+    return [name for name in template_names() if name not in names]
