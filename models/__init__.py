@@ -1,6 +1,7 @@
 """Tandem's data model: one module per aggregate, re-exported here."""
 
 from models.action import ActionItem, ActionItemUpdate
+from models.attachments import EmailAttachment
 from models.audit import AuditEvent
 from models.base import BaseModel, JSONField, connect_url, db, init_db
 from models.cycle import Cycle, Metric, MetricValue, Participant, Report, Rsvp, Session
@@ -16,9 +17,25 @@ from models.matching import (
     ProposedPair,
 )
 from models.mentoring import Goal, GroupMember, MentoringGroup, MentorProfile
+from models.pairwork import (
+    GoalCheckin,
+    GoalTarget,
+    PlanItem,
+    RelayMessage,
+    Resource,
+    SessionFeedback,
+)
 from models.people import EmailAlias, LoginAttempt, Person, User
 from models.programme import Membership, Programme
 from models.progress import Assignment, Submission
+from models.series import (
+    GroupMentor,
+    Occurrence,
+    OccurrenceRsvp,
+    PairSettings,
+    SessionSeries,
+    SlotProposal,
+)
 
 #: Every table, in dependency order (used by create_tables and the tests).
 ALL_MODELS = [
@@ -60,6 +77,19 @@ ALL_MODELS = [
     Assignment,
     Submission,
     CaughtMail,
+    EmailAttachment,
+    SessionSeries,
+    Occurrence,
+    OccurrenceRsvp,
+    GroupMentor,
+    SlotProposal,
+    PairSettings,
+    SessionFeedback,
+    PlanItem,
+    GoalTarget,
+    GoalCheckin,
+    RelayMessage,
+    Resource,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + [

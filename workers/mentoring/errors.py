@@ -41,3 +41,11 @@ class AssessmentLinkError(AssessmentError):
 
 class ExpiredLinkError(AssessmentLinkError):
     """An assessment link that was genuine but is too old."""
+
+
+class SessionError(MentoringError):
+    """A pair's or group's sessions cannot be scheduled, moved or cancelled as asked."""
+
+
+class PairReplyError(MentoringError):
+    """A reply about a pair's sessions, feedback or goals says nothing Tandem can apply."""

@@ -13,6 +13,7 @@ from models import (
     clock,
 )
 from workers.mentoring import guide as guide_mod
+from workers.mentoring import sessions
 from workers.mentoring.errors import ProposalError
 from workers.mentoring.proposals import pairs_of
 from workers.mentoring.scoring import normalise_tags, split_tags
@@ -44,6 +45,7 @@ def approve(proposal_id: int, by: str) -> list[int]:
     1. Mark the draft approved (a second call raises ProposalError).
     2. Make each pair a MentoringGroup with the mentee as its GroupMember.
     3. Queue an introduction to the mentor and one to the mentee, in the same transaction.
+    4. Schedule each pair's recurring sessions and invite both (``sessions.schedule_pair``).
     """
     with outbox.transaction():
         proposal = _claim(proposal_id, by)
@@ -59,6 +61,8 @@ def approve(proposal_id: int, by: str) -> list[int]:
             drafts += introductions(proposal.programme, pair, profiles)
             groups.append(group.id)
         queue_many(drafts)
+        for group_id in groups:
+            sessions.schedule_pair(group_id)
     return groups
 
 

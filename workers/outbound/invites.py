@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, vCalAddress, vRecur, vText
 
 from workers.outbound.vtimezone import vtimezone
 
@@ -34,6 +34,13 @@ class SessionInfo:
     timezone: str
     location: str = ""
     description: str = ""
+    # A series: its RRULE ("FREQ=WEEKLY;INTERVAL=2;COUNT=6"), the starts it skips (EXDATE)
+    # and the last instant it covers (for the VTIMEZONE's years); all naive UTC.
+    rrule: str = ""
+    exdates: tuple[dt.datetime, ...] = ()
+    until: dt.datetime | None = None
+    # One occurrence of a series (a CANCEL or a moved occurrence): its RECURRENCE-ID.
+    recurrence_id: dt.datetime | None = None
 
 
 def _address(email: str, name: str = "", **params: str) -> vCalAddress:
@@ -67,7 +74,8 @@ def _shared(info: SessionInfo, method: str, stamp: dt.datetime) -> tuple[Calenda
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
-    first, last = (local_time(t, info.timezone).year for t in (info.starts_at, info.ends_at))
+    ends = max(info.ends_at, info.until or info.ends_at)
+    first, last = (local_time(t, info.timezone).year for t in (info.starts_at, ends))
     cal.add_component(vtimezone(info.timezone, range(first, last + 1)))
     return cal, _event(info, method, stamp)
 
@@ -81,6 +89,7 @@ def _event(info: SessionInfo, method: str, stamp: dt.datetime) -> Event:
     event.add("dtstamp", stamp.replace(tzinfo=dt.UTC))
     event.add("dtstart", _when(info.starts_at, tz))
     event.add("dtend", _when(info.ends_at, tz))
+    _add_recurrence(event, info, tz)
     event.add("summary", info.title)
     if info.location:
         event.add("location", info.location)
@@ -89,6 +98,21 @@ def _event(info: SessionInfo, method: str, stamp: dt.datetime) -> Event:
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     event.add("transp", "OPAQUE")
     return event
+
+
+def _add_recurrence(event: Event, info: SessionInfo, tz: ZoneInfo) -> None:
+    """Add a series' RRULE and EXDATEs, or one occurrence's RECURRENCE-ID, in the series' TZID."""
+    if info.rrule:
+        event.add("rrule", vRecur.from_ical(info.rrule))
+    for skipped in sorted(info.exdates):
+        event.add("exdate", _local(skipped, tz))
+    if info.recurrence_id is not None:
+        event.add("recurrence-id", _local(info.recurrence_id, tz))
+
+
+def _local(naive_utc: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """Return a stored time as a wall time of ``tz`` (how a series names its occurrences)."""
+    return naive_utc.replace(tzinfo=dt.UTC).astimezone(tz)
 
 
 def build(
@@ -100,8 +124,12 @@ def build(
     attendee: str,
     attendee_name: str,
     stamp: dt.datetime,
+    others: tuple[tuple[str, str], ...] = (),
 ) -> str:
-    """Return the iCalendar text of a REQUEST or CANCEL of ``info`` for one attendee."""
+    """Return the iCalendar text of a REQUEST or CANCEL of ``info`` for one attendee.
+
+    ``others`` (email, name) are further attendees listed beside them (a pair or a group).
+    """
     # Every invitation of a session shares its encoded properties and VTIMEZONE; copies get
     # the two people, so nothing shared is changed.
     shared, base = _shared(info, method, stamp)
@@ -118,6 +146,8 @@ def build(
             CUTYPE="INDIVIDUAL",
         ),
     )
+    for email, name in others:
+        event.add("attendee", _address(email, name, ROLE="REQ-PARTICIPANT", CUTYPE="INDIVIDUAL"))
     cal = Calendar(shared)
     for component in [*shared.subcomponents, event]:
         cal.add_component(component)

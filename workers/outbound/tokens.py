@@ -21,6 +21,9 @@ OBJECT_CODES = {
     "notes": "n",
     "assessment": "q",
     "orientation": "t",
+    "pair": "p",  # a mentoring pair's or group's sessions, plan and goals
+    "relay": "m",  # a message to pass on to the rest of a mentoring pair or group
+    "occurrence": "o",  # feedback after one mentoring session
 }
 CODE_OBJECTS = {v: k for k, v in OBJECT_CODES.items()}
 
