@@ -16,8 +16,9 @@ from tests.followup.test_followup_cycle import reply, run_due
 from tests.followup_data import make_programme
 from workers import settings as settings_mod
 from workers.followup import trigger
+from workers.followup.common import session_of
 from workers.followup.items import schedule_item
-from workers.followup.setup import cancel_cycle, clone_cycle
+from workers.followup.setup import cancel_cycle, clone_cycle, update_session
 from workers.inbound import store as inbound_store
 from workers.inbound import worker as inbound_worker
 from workers.outbound.render import TEMPLATE_DIR, render
@@ -60,6 +61,20 @@ WRITTEN = {
         "link": LINK,
         "expires": "Mon 9 Nov 2026, 09:00 (Europe/London)",
     },
+    "delivery-failed": {
+        "recipient_name": "Cora Coordinator",
+        "programme": "Prefect Leadership 2026-27: departmental follow-up reviews",
+        "emails": [
+            {
+                "kind": "update-request",
+                "to": "jonathan.whitfield-okonkwo@alumni.example-university.org",
+                "about": "Retention follow-up #1",
+                "reason": "550 5.1.1 <jonathan.whitfield-okonkwo@alumni.example-university.org>:"
+                " Recipient address rejected: User unknown in virtual mailbox table",
+            },
+        ],
+        "url": "https://tandem.example.org/cycles/12",
+    },
     "mentoring-assessment": {
         "recipient_name": "Priya Raman",
         "programme": "Prefect Mentoring 2026-27",
@@ -99,6 +114,37 @@ WRITTEN = {
         "first_session": "to be proposed",
         "guide": "Meet every two weeks for about an hour.\nAgree on goals in the first "
         "session, and write them down.\nReply to the feedback request after each session.",
+    },
+    "mentoring-series": {
+        "recipient_name": "Priya Raman",
+        "programme": "Prefect Mentoring 2026-27",
+        "title": "Mentoring: Priya Raman and Dr Jonathan Whitfield-Okonkwo",
+        "cancelled": False,
+        "updated": False,
+        "rhythm": "every two weeks on Tuesdays, 6 sessions",
+        "others": [{"name": "Dr Jonathan Whitfield-Okonkwo", "role": "mentor"}],
+        "timezone": "Europe/London",
+        "sessions": [
+            {"date": "Tue 10 Nov 2026", "time": "17:00–18:00", "shifted": False, "outside": ""},
+            {
+                "date": "Tue 24 Nov 2026",
+                "time": "16:00–17:00",
+                "shifted": True,
+                "outside": "Dr Jonathan Whitfield-Okonkwo",
+            },
+        ],
+        "location": "https://meet.example.org/abc-defg-hij",
+        "outside": True,
+        "shifted": True,
+    },
+    "mentoring-occurrence": {
+        "recipient_name": "Priya Raman",
+        "programme": "Prefect Mentoring 2026-27",
+        "title": "Mentoring: Priya Raman and Dr Jonathan Whitfield-Okonkwo",
+        "cancelled": False,
+        "was": "Tue 24 Nov 2026, 16:00–17:00 (Europe/London)",
+        "when": "Wed 25 Nov 2026, 16:00–17:00 (Europe/London)",
+        "why": "Dr Jonathan Whitfield-Okonkwo declined the session and proposed this time.",
     },
     "mentoring-orientation": {
         "recipient_name": "Dr Jonathan Whitfield-Okonkwo",
@@ -144,7 +190,8 @@ def _rejections(world: dict, cycle: Cycle) -> None:
     passed = {"Authentication-Results": f"{TRUSTED_SERVER}; dmarc=pass header.from=example.org"}
     to_cycle = mf.reply_address(john, "cycle", cycle.id)
     receive(mf.reply(john.email, to_cycle, "7 done"))  # he has no item 7
-    expired = mf.reply_address(maria, "cycle", cycle.id, days=-3)
+    # An item's reply address (a cycle's stays open until its summary has gone out).
+    expired = mf.reply_address(maria, "item", world["items"][2].id, days=-3)
     receive(mf.reply(maria.email, expired, "1 done", headers=passed))
     receive(mf.reply(maria.email, "tandem@tandem.test", "1 done", headers=passed))
     receive(mf.reply(john.email, to_cycle, "", quoted="> 1 done\n", headers=passed))
@@ -188,8 +235,11 @@ def followup_rows() -> list[OutboundEmail]:
     for moment in ((12, 7, 14, 30), (12, 11, 14, 30)):
         clock.freeze(dt.datetime(2026, *moment))
         run_due()  # an item reminder, then the item overdue and the coordinator's note
+    # A later cycle, triggered, moved a week (the request again) and cancelled
     later = clone_cycle(Cycle.get_by_id(cycle.id), dt.timedelta(weeks=8))
     trigger.trigger(later.id)
+    moved = session_of(later).starts_at + dt.timedelta(days=7)
+    update_session(Cycle.get_by_id(later.id), moved, moved + dt.timedelta(hours=1), "UTC", "")
     cancel_cycle(Cycle.get_by_id(later.id))
     Job.update(status="cancelled").where(Job.status == "pending").execute()
     return list(OutboundEmail.select().order_by(OutboundEmail.id))
@@ -199,7 +249,8 @@ def samples() -> list[tuple[str, str, str]]:
     """Return (name, subject, HTML with styles inlined) of every email the cycle sent and of
     each written example."""
     rendered = [(row.kind, *render(row.kind, row.ctx)) for row in followup_rows()]
-    rendered += [(name, *render(name, ctx)) for name, ctx in WRITTEN.items()]
+    names = set(template_names())
+    rendered += [(name, *render(name, ctx)) for name, ctx in WRITTEN.items() if name in names]
     return [(name, subject, html) for name, subject, _text, html in rendered]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models import AuditEvent, Cycle, Person, clock
+from models import AuditEvent, Cycle, Person, Session, clock
 from workers.followup.common import owned_work, session_of, stakeholders
 from workers.followup.trigger import request_ctx
 from workers.outbound import outbox
@@ -59,6 +59,20 @@ def send_reminders(cycle_id: int, hours: int) -> int:
         for person in bounced:
             AuditEvent.record("cycle.reminder_skipped", cycle, email=person.email, hours=hours)
     return len(ids)
+
+
+def send_moved_requests(cycle: Cycle, session: Session) -> int:
+    """Send the update request again, with the new date to answer by, to everyone who has not
+    answered yet (the session moved); return how many were queued."""
+    remind, _ = pending_people(cycle)
+    items, metrics, values = owned_work(cycle)
+    drafts = []
+    for person in remind:
+        ctx = request_ctx(cycle, session, person, items[person.id], metrics[person.id], values)
+        ctx["moved"] = True
+        key = f"cycle:{cycle.id}:update-request:{person.id}:seq{session.sequence}"
+        drafts.append(Draft("update-request", person, ctx, key, ("cycle", cycle.id)))
+    return len(queue_many(drafts))
 
 
 @jobs.handler("cycle.reminder")

@@ -36,6 +36,11 @@ COMMENT_RE = re.compile(r"^\s*(?:comments?|notes?)\s*[:\-–]\s*", re.I)
 #: Longest barrier or comment kept from one reply.
 MAX_TEXT = 5000
 
+#: How long after a cycle's summary went out answers about it are still taken (late reports,
+#: corrections). Until then a cycle takes them whatever date its reply addresses carry: a
+#: moved session moves the deadline past it.
+ANSWERS_AFTER_SUMMARY = dt.timedelta(days=14)
+
 
 def _today(person: Person) -> dt.date:
     try:
@@ -62,6 +67,15 @@ def numbered_items(cycle: Cycle, person: Person) -> dict[int, int]:
         return {i["number"]: i["id"] for i in sent.ctx.get("items", []) if i.get("number")}
     items = ActionItem.open_for(cycle.programme_id, owner=person)
     return {n: item.id for n, item in enumerate(items, 1)}
+
+
+def cycle_still_open(cycle_id: int) -> bool:
+    """Tell whether a cycle takes answers: until its summary has gone out, and a while after."""
+    cycle = Cycle.get_or_none(Cycle.id == cycle_id)
+    if cycle is None or cycle.status == "cancelled":
+        return False
+    sent = cycle.summary_sent_at
+    return sent is None or clock.now() <= sent + ANSWERS_AFTER_SUMMARY
 
 
 def writer_names(ctx: ReplyContext) -> tuple[str, ...]:
@@ -216,7 +230,7 @@ def _open_cycle(cycle_id: int) -> Cycle:
     return cycle
 
 
-@applier("cycle", read=read_progress)
+@applier("cycle", read=read_progress, still_open=cycle_still_open)
 def apply_cycle_reply(ctx: ReplyContext) -> str:
     """Apply a stakeholder's answer to an update request, reminder, brief or summary."""
     return apply_progress(ctx, _open_cycle(ctx.object_id))
@@ -256,7 +270,7 @@ def apply_item_reply(ctx: ReplyContext) -> str:
     return "; ".join(recorded)
 
 
-@applier("notes")
+@applier("notes", still_open=cycle_still_open)
 def apply_notes_reply(ctx: ReplyContext) -> str:
     """Apply the facilitator's session notes: decisions, and action items with owner and date."""
     cycle = _open_cycle(ctx.object_id)

@@ -10,6 +10,7 @@ from models import AuditEvent, Cycle, Metric, Participant, Person, Programme, Se
 from workers import settings as settings_mod
 from workers.followup import schedule
 from workers.followup.common import CycleStateError, session_of
+from workers.followup.reminders import CHASING_STATES, send_moved_requests
 from workers.followup.trigger import resend_invites
 from workers.outbound import outbox
 from workers.workspace.programmes import programme_timing
@@ -185,7 +186,9 @@ def clone_cycle(cycle: Cycle, shift: dt.timedelta) -> Cycle:
 def update_session(
     cycle: Cycle, starts_at: dt.datetime, ends_at: dt.datetime, timezone: str, location: str
 ) -> bool:
-    """Change the session's time or place; a triggered cycle re-sends invitations (SEQUENCE+1)."""
+    """Change the session's time or place; a triggered cycle re-sends invitations (SEQUENCE+1),
+    and a new time sends the update request again, with the new date to answer by, to whoever
+    has not answered."""
     session = session_of(cycle)
     changed = (session.starts_at, session.ends_at, session.timezone, session.location) != (
         starts_at,
@@ -211,6 +214,9 @@ def update_session(
         if cycle.status in ("triggered", "held"):
             resend_invites(cycle, session)
             schedule.schedule_cycle(cycle, session)
+        if shift and cycle.reply_deadline and cycle.status in CHASING_STATES:
+            # The request people have says the old date: who has not answered gets the new one.
+            send_moved_requests(cycle, session)
     return True
 
 

@@ -28,20 +28,33 @@ class ReplyContext:
 APPLIERS: dict[str, Callable[[ReplyContext], str]] = {}
 
 
-def applier(object_type: str, read: Callable[[ReplyContext], None] | None = None) -> Callable:
+def applier(
+    object_type: str,
+    read: Callable[[ReplyContext], None] | None = None,
+    still_open: Callable[[int], bool] | None = None,
+) -> Callable:
     """Register the decorated function as the applier for replies about ``object_type``.
 
     ``read``, when given, does the applier's reading (loading, parsing the words) before the
     write transaction and keeps it in ``ctx.read``, so the transaction holds the database
     for the writes alone; the applier must also work when ``ctx.read`` is None.
+    ``still_open``, when given, tells whether an object still takes replies: a reply address
+    about one that does is taken past the date it carries.
     """
 
     def register(func: Callable[[ReplyContext], str]) -> Callable[[ReplyContext], str]:
         func.read = read
+        func.still_open = still_open
         APPLIERS[object_type] = func
         return func
 
     return register
+
+
+def still_open(object_type: str, object_id: int) -> bool:
+    """Tell whether the object still takes replies, whatever date its reply addresses carry."""
+    check = getattr(APPLIERS.get(object_type), "still_open", None)
+    return check is not None and check(object_id)
 
 
 def read_ahead(func: Callable[[ReplyContext], str], ctx: ReplyContext) -> None:

@@ -8,6 +8,7 @@ from email.utils import parseaddr
 from models import InboundMessage, OutboundEmail, Person, clock
 from workers import settings as settings_mod
 from workers.inbound import errors
+from workers.inbound.appliers import still_open
 from workers.outbound.tokens import (
     CODE_OBJECTS,
     REPLY_RE,
@@ -79,6 +80,9 @@ def read_token(addresses: list[str], sender: str) -> ReplyToken | None:
         try:
             return parse_reply_address(secret, address)
         except ExpiredToken as exc:
+            token = exc.token
+            if token is not None and still_open(token.object_type, token.object_id):
+                return token  # its cycle still takes answers (the session may have moved)
             first_error = first_error or _expired(address, sender, str(exc))
         except InvalidToken as exc:
             first_error = first_error or errors.InvalidTokenError(f"{address}: {exc}")

@@ -44,7 +44,11 @@ class InvalidToken(TokenError):
 
 
 class ExpiredToken(TokenError):
-    """The token was valid but its expiry date has passed."""
+    """The token was valid but its expiry date has passed; ``token`` is what it says."""
+
+    def __init__(self, message: str, token: ReplyToken | None = None) -> None:
+        super().__init__(message)
+        self.token = token
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ def parse_reply_address(keys: str | Sequence[str], address: str) -> ReplyToken:
     expires = EPOCH + dt.timedelta(days=int(expires36, 36))
     token = ReplyToken(int(person_id), CODE_OBJECTS[code], int(object_id), expires)
     if clock.now().date() > expires:
-        raise ExpiredToken(f"reply address expired on {expires.isoformat()}")
+        raise ExpiredToken(f"reply address expired on {expires.isoformat()}", token)
     return token
 
 
