@@ -20,8 +20,9 @@ from models.programme import Programme
 #: How often a series meets; "once" is a single (ad-hoc or panel) event.
 RHYTHMS = ("biweekly", "monthly", "once")
 
-#: Kinds of series: a mentor and a mentee, a thematic group, a panel of mentors.
-SERIES_KINDS = ("pair", "group", "panel")
+#: Kinds of series: a mentor and a mentee, a thematic group, a panel of mentors, and an
+#: extra session someone asked for.
+SERIES_KINDS = ("pair", "group", "panel", "adhoc")
 
 #: Life of one occurrence.
 OCCURRENCE_STATUSES = ("scheduled", "cancelled", "held")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from peewee import IntegrityError
@@ -78,12 +79,28 @@ def _mark_person(person_id: int, hard: bool) -> str:
     return state
 
 
+#: Calendar answers about sessions that another part of Tandem reads itself (a mentoring
+#: series, answered per occurrence): each takes (row, parsed, cal, session id) and returns
+#: (person, summary), or None when the session is not one of its own.
+SESSION_READERS: list[Callable[..., tuple[Person, str] | None]] = []
+
+
+def session_reader(func: Callable[..., tuple[Person, str] | None]) -> Callable:
+    """Register the decorated function as a reader of calendar answers (SESSION_READERS)."""
+    SESSION_READERS.append(func)
+    return func
+
+
 def apply_calendar(row: InboundMessage, parsed, cal) -> tuple[Person, str]:
     """Update the attendee's RSVP from a calendar REPLY or COUNTER; return person and summary."""
     session = first_where(Session, ("id", "timezone"), uid=(cal.uid or "").strip())
     if session is None:
         raise errors.UnknownEventError(f"no session with UID {cal.uid!r}")
     row.object_type, row.object_id = "session", session.id
+    for reader in SESSION_READERS:
+        found = reader(row, parsed, cal, session.id)
+        if found is not None:
+            return found
     attendee = (cal.attendee or "").strip().lower().removeprefix("mailto:")
     person = _person_by_email(attendee) if attendee else None
     if person is None or not person.owns_address(row.sender):

@@ -56,7 +56,8 @@ def _earliest(programme) -> dt.datetime:
     return max(clock.now() + LEAD, start).replace(second=0, microsecond=0)
 
 
-def _person(person, programme_id: int) -> Person:
+def profile_person(person, programme_id: int) -> Person:
+    """Return a person with their availability in a programme, for choosing times."""
     profile = MentorProfile.get_or_none(
         (MentorProfile.programme == programme_id) & (MentorProfile.person == person)
     )
@@ -73,7 +74,7 @@ def schedule_pair(group_id: int) -> SessionSeries | None:
     if existing is not None:
         return existing
     programme = group.programme
-    people = [_person(a.person, programme.id) for a in attendees(group)]
+    people = [profile_person(a.person, programme.id) for a in attendees(group)]
     rules = rules_mod.rules_for(programme)
     rhythm = rhythm_of(group)
     count = sessions_count(rules.weeks, rhythm)
@@ -147,7 +148,11 @@ def active_series(group: MentoringGroup) -> SessionSeries | None:
     """Return the group's active series, if it has one."""
     return (
         SessionSeries.select()
-        .where((SessionSeries.group == group) & (SessionSeries.status == "active"))
+        .where(
+            (SessionSeries.group == group)
+            & (SessionSeries.status == "active")
+            & (SessionSeries.kind != "adhoc")
+        )
         .order_by(SessionSeries.id.desc())
         .first()
     )

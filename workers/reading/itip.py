@@ -51,6 +51,18 @@ def parse_calendar(ics_text: str, sender: str = "") -> CalendarReply | None:
         return _parse_loosely(ics_text, sender)
 
 
+def parse_all(ics_text: str, sender: str = "") -> list[CalendarReply]:
+    """Read every event of an iCalendar text: a reply may answer several occurrences of a
+    series at once, one component per RECURRENCE-ID."""
+    try:
+        cal = icalendar.Calendar.from_ical(ics_text)
+        method = str(cal.get("METHOD", "")).strip().upper()
+        return [_read_component(c, method, sender) for c in cal.walk() if c.name in COMPONENTS]
+    except Exception:  # icalendar raises many kinds of error on broken input
+        found = _parse_loosely(ics_text, sender)
+        return [found] if found is not None else []
+
+
 def _parse_strictly(ics_text: str, sender: str) -> CalendarReply | None:
     cal = icalendar.Calendar.from_ical(ics_text)
     method = str(cal.get("METHOD", "")).strip().upper()
