@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from models import db
-from workers.tracking.dashboard import AT_RISK_SHOWN, COMPLETION_ATTENDANCE
+from workers.tracking.completion import COMPLETION_ATTENDANCE
+from workers.tracking.dashboard import AT_RISK_SHOWN
 from workers.tracking.scope import Scope
 
 #: The counting columns of the weekly tables.
@@ -75,7 +76,7 @@ def summary(scope: Scope, now: dt.datetime) -> dict:
         "assignments": _assignments(scope, p, until),
         "goals": _goals(scope, p),
         "weeks": _weeks(scope, p),
-        "completion": _completion(scope, p, until),
+        "completion": _completion(scope, p, until, now),
         "at_risk": _at_risk(scope, p),
     }
 
@@ -86,7 +87,7 @@ def _one(sql: str, params: list) -> tuple:
 
 def _assignments(scope: Scope, p: str, until: str) -> tuple:
     sql = (
-        "SELECT COUNT(id), COUNT(submitted_at),"
+        "SELECT COUNT(*), COUNT(submitted_at),"
         " SUM(CASE WHEN submitted_at <= due_at THEN 1 ELSE 0 END)"
         f" FROM assignee WHERE programme_id = {p} AND due_at < {p}"
     )
@@ -100,7 +101,7 @@ def _assignments(scope: Scope, p: str, until: str) -> tuple:
 
 def _goals(scope: Scope, p: str) -> tuple:
     sql = (
-        "SELECT COUNT(id), SUM(CASE WHEN status = 'achieved' THEN 1 ELSE 0 END),"
+        "SELECT COUNT(*), SUM(CASE WHEN status = 'achieved' THEN 1 ELSE 0 END),"
         " SUM(CASE WHEN status = 'dropped' THEN 1 ELSE 0 END), AVG(progress)"
         f" FROM goal WHERE programme_id = {p}"
     )
@@ -135,30 +136,37 @@ def _weeks(scope: Scope, p: str) -> list[tuple]:
     return db.execute_sql(sql, params + more).fetchall()
 
 
-def _completion(scope: Scope, p: str, until: str) -> tuple:
+def _completion(scope: Scope, p: str, until: str, now: dt.datetime) -> tuple:
     scoped, scoped_params = among("person_id", scope, p)
     missing = (
         f"SELECT person_id FROM assignee WHERE programme_id = {p} AND due_at < {p}"
         f" AND (submitted_at IS NULL OR submitted_at >= {p}){scoped}"
     )
-    sessions = (
-        "SELECT person_id AS person, COUNT(id) AS n FROM event"
-        f" WHERE programme_id = {p} AND kind = {p} AND at < {p}{scoped} GROUP BY person_id"
-    )
-    poor = (
-        f"SELECT a.person FROM ({sessions}) a LEFT JOIN ({sessions}) t ON t.person = a.person"
-        f" WHERE a.n > (a.n + COALESCE(t.n, 0)) * {1 - COMPLETION_ATTENDANCE}"
-    )
+    share = 1 - COMPLETION_ATTENDANCE
+    if scope.end is None or scope.end >= now:
+        poor = (
+            f"SELECT person_id FROM attendance WHERE programme_id = {p}"
+            f" AND absent > (attended + absent) * {share}{scoped}"
+        )
+        poor_params = [scope.programme_id, *scoped_params]
+    else:
+        sessions = (
+            "SELECT person_id AS person, COUNT(*) AS n FROM event"
+            f" WHERE programme_id = {p} AND kind = {p} AND at < {p}{scoped} GROUP BY person_id"
+        )
+        poor = (
+            f"SELECT a.person FROM ({sessions}) a LEFT JOIN ({sessions}) t ON t.person = a.person"
+            f" WHERE a.n > (a.n + COALESCE(t.n, 0)) * {share}"
+        )
+        poor_params = [scope.programme_id, "absence", until, *scoped_params]
+        poor_params += [scope.programme_id, "attendance", until, *scoped_params]
     sql, params = people(scope, p)
     total = _one(f"SELECT COUNT(*) FROM ({sql}) t", params)
     done = (
         f"SELECT COUNT(*) FROM ({sql} AND m.person_id NOT IN ({missing})"
         f" AND m.person_id NOT IN ({poor})) t"
     )
-    window = [scope.programme_id, until]
-    params = params + [*window, until, *scoped_params]
-    params += [*window[:1], "absence", until, *scoped_params]
-    params += [*window[:1], "attendance", until, *scoped_params]
+    params = [*params, scope.programme_id, until, until, *scoped_params, *poor_params]
     return total, _one(done, params)
 
 

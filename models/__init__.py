@@ -27,7 +27,8 @@ from models.pairwork import (
 )
 from models.people import EmailAlias, LoginAttempt, Person, User
 from models.programme import Membership, Programme
-from models.progress import Assignment, Submission
+from models.progress import Assignee, Assignment, Submission
+from models.risk import RiskFlag, RiskRule
 from models.series import (
     GroupMentor,
     Occurrence,
@@ -35,6 +36,14 @@ from models.series import (
     PairSettings,
     SessionSeries,
     SlotProposal,
+)
+from models.tracking import (
+    Attendance,
+    Cohort,
+    CohortMember,
+    Event,
+    PersonWeek,
+    ProgrammeWeek,
 )
 
 #: Every table, in dependency order (used by create_tables and the tests).
@@ -76,6 +85,15 @@ ALL_MODELS = [
     Assessment,
     Assignment,
     Submission,
+    Assignee,
+    Cohort,
+    CohortMember,
+    Event,
+    PersonWeek,
+    ProgrammeWeek,
+    Attendance,
+    RiskRule,
+    RiskFlag,
     CaughtMail,
     EmailAttachment,
     SessionSeries,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from peewee import CharField, DateTimeField, FloatField, ForeignKeyField, IntegerField, TextField
 
 from models.base import BaseModel, utcnow
@@ -33,3 +35,44 @@ class Submission(BaseModel):
 
     class Meta:
         indexes = ((("assignment", "person"), True),)
+
+
+class Assignee(BaseModel):
+    """A participant an assignment is set for, with their own due time and first submission."""
+
+    assignment = ForeignKeyField(
+        Assignment, backref="assignees", on_delete="CASCADE", index=False
+    )  # the unique (assignment, person) index serves
+    programme = ForeignKeyField(Programme, backref="+", on_delete="CASCADE", index=False)
+    person = ForeignKeyField(Person, backref="assigned", on_delete="CASCADE")
+    due_at = DateTimeField()  # the assignment's, or the cohort's or person's own
+    submitted_at = DateTimeField(null=True)  # the first submission decides whether it was late
+
+    class Meta:
+        # Rates and overdue counts read (programme, due_at) ranges without touching the table.
+        indexes = (
+            (("assignment", "person"), True),
+            (("programme", "due_at", "person", "submitted_at"), False),
+        )
+
+    @classmethod
+    def set_for(
+        cls, assignment: Assignment, person_ids: list[int], due_at: dt.datetime | None = None
+    ) -> int:
+        """Set ``assignment`` for these people (due at ``due_at`` or its own); return the count."""
+        rows = [
+            {
+                "assignment": assignment.id,
+                "programme": assignment.programme_id,
+                "person": person_id,
+                "due_at": due_at or assignment.due_at,
+            }
+            for person_id in person_ids
+        ]
+        for start in range(0, len(rows), 500):
+            (
+                cls.insert_many(rows[start : start + 500])
+                .on_conflict(conflict_target=[cls.assignment, cls.person], preserve=[cls.due_at])
+                .execute()
+            )
+        return len(rows)
