@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -214,3 +215,20 @@ def test_a_link_names_one_mentees_questionnaire(client, world):
     # A genuine signature over another mentee's id with Cal's person id is no use.
     mixed = serializer.dumps({"a": cal.id + 1, "p": cal.person_id})
     assert client.get(f"/assessment/{mixed}").status_code == 404
+
+
+def test_a_link_sent_before_a_key_change_still_works(client, world):
+    send_assessments(world["programme"])
+    path = form_path(world, "cal@example.org")
+    before = settings_mod.get()
+    rotated = dataclasses.replace(
+        before,
+        secret_key="a new key that is long enough to be accepted",
+        secret_key_previous=(before.secret_key,),
+    )
+    settings_mod.configure(rotated)
+    try:
+        assert client.get(path).status_code == 200
+        assert form_path(world, "cal@example.org") != path  # new links use the new key
+    finally:
+        settings_mod.configure(before)

@@ -2,9 +2,10 @@
 
 The questionnaire goes by email. A mentee answers by reply (``assessment_replies``) or on a
 form reached through a signed link that needs no login: the link names one assessment, is
-signed for that purpose alone (its salt), and expires with the reply addresses
-(``REPLY_TOKEN_DAYS``). Either way ``apply_answers`` checks each answer, keeps the good ones
-on the mentee's profile, which the matcher reads, and says which it could not take.
+signed for that purpose alone (its salt), expires with the reply addresses
+(``REPLY_TOKEN_DAYS``) and survives a SECRET_KEY change as they do. Either way
+``apply_answers`` checks each answer, keeps the good ones on the mentee's profile, which the
+matcher reads, and says which it could not take.
 """
 
 from __future__ import annotations
@@ -74,7 +75,10 @@ class ClockSigner(TimestampSigner):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings_mod.get().secret_key, salt=LINK_SALT, signer=ClockSigner)
+    # itsdangerous signs with the last key and verifies with any: links sent before a
+    # SECRET_KEY change keep working, as reply addresses do.
+    keys = list(reversed(settings_mod.get().verification_keys))
+    return URLSafeTimedSerializer(keys, salt=LINK_SALT, signer=ClockSigner)
 
 
 def make_link_token(assessment: Assessment) -> str:
