@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from models import GroupMember, MatchProposal, MentoringGroup, OutboundEmail, ProposedPair
+from models import (
+    GroupMember,
+    MatchProposal,
+    MentoringGroup,
+    MentorProfile,
+    OutboundEmail,
+    ProposedPair,
+    SessionSeries,
+)
 from tests.mentoring.mentoring_data import make_programme
 from workers.mentoring import guide, proposals
 from workers.mentoring.errors import ProposalError, SettingsError
@@ -60,7 +70,9 @@ def test_the_mentee_reads_the_mentors_details_guide_goals_and_first_session(worl
     assert "Goals you share:\n  - public speaking\n  - budgets" in text
     assert "Welcome to Prefect Mentoring, Ada Pupil." in text
     assert "You are now paired with Maya Mentor, who will be your mentor." in text
-    assert f"First session: {FIRST_SESSION_PENDING}" in " ".join(text.split("\n"))
+    assert (
+        "First session: Mon 9 Nov 2026, 16:00–17:00 (Europe/London), then every two weeks." in text
+    )
     assert "<title>Prefect Mentoring: meet Maya Mentor</title>" in html
     assert 'lang="en"' in html
 
@@ -68,11 +80,24 @@ def test_the_mentee_reads_the_mentors_details_guide_goals_and_first_session(worl
 def test_the_mentor_reads_the_mentees_details(world):
     approve(proposals.propose(world["programme"], "test").id, "test")
     message, text, _ = introduction("noah@example.org")
+    assert re.search(r"First session: Mon 9 Nov 2026, 1\d:\d\d–1\d:\d\d \(America/New_York\)", text)
     assert message["Subject"] == "Prefect Mentoring: meet Ben Pupil, your mentee"
     assert "ben@example.org" in text and "America/New_York" in text
     assert "Goals you share:\n  - delegation" in text
     assert "Skills:" not in text  # a mentee has goals, not skills
     assert "who will be your mentee" in text
+
+
+def test_a_pair_without_a_slot_hears_that_one_will_be_proposed(world):
+    proposal = proposals.propose(world["programme"], "test")
+    # Ada's times change after matching: there is no slot left to schedule.
+    MentorProfile.update(availability="Sun 03:00-04:00").where(
+        MentorProfile.person == world["people"]["ada@example.org"]
+    ).execute()
+    approve(proposal.id, "test")
+    _, text, _ = introduction("ada@example.org")
+    assert f"First session: {FIRST_SESSION_PENDING}" in " ".join(text.split("\n"))
+    assert SessionSeries.select().count() == 1  # Ben and Noah's
 
 
 def test_the_guide_is_the_coordinators_text_and_is_escaped(world):

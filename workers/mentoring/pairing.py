@@ -10,21 +10,26 @@ from models import (
     Person,
     Programme,
     ProposedPair,
+    SessionSeries,
     clock,
 )
 from workers.mentoring import guide as guide_mod
 from workers.mentoring import sessions
-from workers.mentoring.errors import ProposalError
+from workers.mentoring.errors import ProposalError, SessionError
 from workers.mentoring.proposals import pairs_of
 from workers.mentoring.scoring import normalise_tags, split_tags
 from workers.outbound import outbox
+from workers.outbound.invites import describe_time
 from workers.outbound.outbox import Draft, queue_many
 
-#: What the introduction says about the first session until one is scheduled.
+#: What the introduction says about the first session when none could be scheduled.
 FIRST_SESSION_PENDING = (
-    "to be proposed: Tandem will send you both a calendar invitation at a time inside both "
-    "of your availabilities."
+    "to be proposed: your availabilities share no time long enough for a session, so your "
+    "coordinator will suggest one."
 )
+
+#: How each rhythm reads after the first session's time.
+RHYTHMS = {"biweekly": "every two weeks", "monthly": "monthly", "once": "once"}
 
 
 def _claim(proposal_id: int, by: str) -> MatchProposal:
@@ -44,8 +49,9 @@ def approve(proposal_id: int, by: str) -> list[int]:
 
     1. Mark the draft approved (a second call raises ProposalError).
     2. Make each pair a MentoringGroup with the mentee as its GroupMember.
-    3. Queue an introduction to the mentor and one to the mentee, in the same transaction.
-    4. Schedule each pair's recurring sessions and invite both (``sessions.schedule_pair``).
+    3. Schedule each pair's recurring sessions and invite both (``sessions.schedule_pair``).
+    4. Queue an introduction to the mentor and one to the mentee, naming the first session;
+       all in one transaction.
     """
     with outbox.transaction():
         proposal = _claim(proposal_id, by)
@@ -58,12 +64,29 @@ def approve(proposal_id: int, by: str) -> list[int]:
             ProposedPair.update(status="approved", group=group).where(
                 ProposedPair.id == pair.id
             ).execute()
-            drafts += introductions(proposal.programme, pair, profiles)
+            series = _schedule(group.id)
+            drafts += introductions(proposal.programme, pair, profiles, series)
             groups.append(group.id)
         queue_many(drafts)
-        for group_id in groups:
-            sessions.schedule_pair(group_id)
     return groups
+
+
+def _schedule(group_id: int) -> SessionSeries | None:
+    """Schedule a new pair's sessions; None when none could be (the introduction says so)."""
+    try:
+        return sessions.schedule_pair(group_id)
+    except SessionError:  # no rule fits the slot found: the coordinator sets a time
+        return None
+
+
+def first_session(series: SessionSeries | None, zone: str) -> str:
+    """Return the first session as read in ``zone``, and the rhythm after it."""
+    if series is None:
+        return FIRST_SESSION_PENDING
+    session = series.session
+    when = describe_time(session.starts_at, session.ends_at, zone)
+    rhythm = RHYTHMS.get(series.rhythm, series.rhythm)
+    return f"{when}, then {rhythm}. The calendar invitation comes in its own email."
 
 
 def _profiles(programme_id: int, pairs: list[ProposedPair]) -> dict[int, MentorProfile]:
@@ -101,7 +124,9 @@ def person_ctx(person: Person, profile: MentorProfile | None, role: str) -> dict
     }
 
 
-def introductions(programme: Programme, pair: ProposedPair, profiles: dict) -> list[Draft]:
+def introductions(
+    programme: Programme, pair: ProposedPair, profiles: dict, series: SessionSeries | None
+) -> list[Draft]:
     """Return the two introduction emails of a pair: one to the mentor, one to the mentee."""
     mentee, mentor = pair.mentee, pair.mentor
     about = {
@@ -129,7 +154,7 @@ def introductions(programme: Programme, pair: ProposedPair, profiles: dict) -> l
             "shared_goals": shared,
             "other_goals": other,
             "shared_hours": round(pair.shared_hours, 1),
-            "first_session": FIRST_SESSION_PENDING,
+            "first_session": first_session(series, reader.timezone),
         }
         key = f"mentoring:pair:{pair.id}:introduction:{reader.id}"
         drafts.append(Draft("mentoring-introduction", reader, ctx, key))
