@@ -54,9 +54,11 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$wanted" ]; then
     printf '%s\n' "$wanted" >"$STAMP"
 fi
 
-# Thunderbird's calendar parser (npm ical.js) for the invitation tests, where npm is installed;
-# without it those tests skip and say so (CI installs npm and fails them instead).
-if command -v npm >/dev/null 2>&1 && [ ! -d tests/js/node_modules/ical.js ]; then
-    say "installing ical.js for the invitation tests"
+# Thunderbird's calendar parser (npm ical.js) for the invitation tests and axe-core for the
+# accessibility checks, where npm is installed; without them those tests skip and say so (CI
+# installs npm and fails them instead).
+if command -v npm >/dev/null 2>&1 &&
+    { [ ! -d tests/js/node_modules/ical.js ] || [ ! -d tests/js/node_modules/axe-core ]; }; then
+    say "installing ical.js and axe-core for the invitation and accessibility tests"
     npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null || say "npm ci failed"
 fi

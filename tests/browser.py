@@ -65,3 +65,34 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+#: axe-core, installed with `npm ci --prefix tests/js` (tests/js/package.json).
+AXE_JS = Path(__file__).resolve().parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
+
+#: The rules every page must pass: WCAG 2.0 and 2.1, levels A and AA.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page) -> list[str]:
+    """Run axe-core's WCAG 2 A and AA rules on ``page``; return one line per failing element."""
+    if not AXE_JS.is_file():
+        message = "axe-core is not installed: run `npm ci --prefix tests/js`"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}}
+    results = page.evaluate("async (options) => await axe.run(document, options)", options)
+    return [
+        f"{violation['id']}: {node['target']} {node.get('failureSummary', '').splitlines()[-1:]}"
+        for violation in results["violations"]
+        for node in violation["nodes"]
+    ]
+
+
+def assert_accessible(page) -> None:
+    """Fail with every element that breaks a WCAG 2 A or AA rule on ``page``."""
+    found = axe_violations(page)
+    assert not found, f"{page.url} breaks WCAG 2 A/AA:\n" + "\n".join(found)
