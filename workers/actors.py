@@ -15,6 +15,6 @@ from workers.followup import (  # noqa: F401
 )
 from workers.inbound import due as inbound_due  # noqa: F401
 from workers.mentoring import assessment_replies, attendance  # noqa: F401
-from workers.mentoring import rsvps  # noqa: F401
+from workers.mentoring import desk, feedback, relay, rsvps  # noqa: F401
 from workers.outbound import delivery, due, outbox  # noqa: F401,I001
 from workers.runtime import broker, jobs  # noqa: F401  (the broker first, then the actors)

@@ -136,6 +136,7 @@ WRITTEN = {
         "location": "https://meet.example.org/abc-defg-hij",
         "outside": True,
         "shifted": True,
+        "relay": "reply+1234-m-56-1b3x-0123456789abcdef@tandem.example.org",
     },
     "mentoring-occurrence": {
         "recipient_name": "Priya Raman",
@@ -165,6 +166,90 @@ WRITTEN = {
             {"number": 1, "name": "Dr Jonathan Whitfield-Okonkwo", "rsvp": "accepted"},
             {"number": 2, "name": "Maria Lopez", "rsvp": "needs-action"},
         ],
+    },
+    **{
+        name: {
+            "recipient_name": "Priya Raman",
+            "programme": "Prefect Mentoring 2026-27",
+            "title": "Mentoring: Priya Raman and Dr Jonathan Whitfield-Okonkwo",
+            "kind": "pair",
+            "role": "mentee" if name.endswith("mentee") else "mentor",
+            "others": [{"name": "Dr Jonathan Whitfield-Okonkwo", "role": "mentor"}],
+            "rhythm": "every other week",
+            "location": "https://meet.example.org/abc-defg-hij",
+            "timezone": "Europe/London",
+            "relay": "reply+1234-m-56-1b3x-0123456789abcdef@tandem.example.org",
+            "when": "Tue 24 Nov 2026, 16:00–17:00 (Europe/London)",
+            "group": False,
+            "mentees": [{"number": 1, "name": "Priya Raman"}],
+            "plan": [
+                {
+                    "number": 1,
+                    "title": "Draft the opening of the assembly speech about the library",
+                    "owner": "Priya Raman",
+                    "due": "2026-12-01",
+                    "percent": 40,
+                }
+            ],
+            "goals": [
+                {
+                    "number": 1,
+                    "text": "Speak at three school assemblies before the spring term ends",
+                    "measure": "assemblies spoken at",
+                    "target": "3",
+                    "due": "2027-03-31",
+                    "progress": 33,
+                }
+            ],
+            "resources": [{"title": "Speaking with confidence", "link": LINK, "tags": []}],
+        }
+        for name in (
+            "mentoring-feedback-mentor",
+            "mentoring-feedback-mentee",
+            "mentoring-next-session",
+        )
+    },
+    "mentoring-slots": {
+        "recipient_name": "Priya Raman",
+        "programme": "Prefect Mentoring 2026-27",
+        "reason": "decline",
+        "asked_by": "Dr Jonathan Whitfield-Okonkwo",
+        "declined": "Tue 24 Nov 2026, 16:00–17:00 (Europe/London)",
+        "options": [
+            {"number": 1, "when": "Wed 25 Nov 2026, 16:00–17:00 (Europe/London)"},
+            {"number": 2, "when": "Thu 26 Nov 2026, 16:30–17:30 (Europe/London)"},
+        ],
+    },
+    "mentoring-series-declined": {
+        "recipient_name": "Cora Coordinator",
+        "programme": "Prefect Mentoring 2026-27",
+        "person": "Dr Jonathan Whitfield-Okonkwo",
+        "role": "mentor",
+        "answer": "declined",
+        "title": "Mentoring: Priya Raman and Dr Jonathan Whitfield-Okonkwo",
+        "rhythm": "every other week",
+        "proposed": "Wed 25 Nov 2026, 16:00–17:00 (Europe/London)",
+        "comment": "Tuesdays no longer work for me after the timetable change.",
+        "url": LINK,
+    },
+    "mentoring-recognition": {
+        "recipient_name": "Priya Raman",
+        "programme": "Prefect Mentoring 2026-27",
+        "goal": "Speak at three school assemblies before the spring term ends",
+        "milestone": "reached",
+        "measure": "assemblies spoken at: 3",
+        "mentors": ["Dr Jonathan Whitfield-Okonkwo"],
+        "attached_files": ["certificate-reached.pdf"],
+    },
+    "mentoring-relay": {
+        "recipient_name": "Dr Jonathan Whitfield-Okonkwo",
+        "programme": "Prefect Mentoring 2026-27",
+        "sender": "Priya Raman",
+        "sender_role": "mentee",
+        "sender_email": "",
+        "subject": "My draft for the assembly",
+        "text": "Here is my draft; could we look at the opening together?\n" + LINK,
+        "attached_files": ["assembly-draft-v2-with-comments.docx"],
     },
 }
 

@@ -21,10 +21,12 @@ from models import (
     SessionSeries,
     clock,
 )
-from workers.followup.common import organizer_address
+from workers import settings as settings_mod
+from workers.followup.common import ORGANIZER_VALID, organizer_address
 from workers.mentoring.slots import local_rows
 from workers.outbound.invites import SessionInfo, build, describe_time
 from workers.outbound.outbox import Draft
+from workers.outbound.tokens import make_reply_address
 
 #: How the emails name each rhythm.
 RHYTHM_TEXT = {"biweekly": "every other week", "monthly": "once a month", "once": "once"}
@@ -47,6 +49,15 @@ def attendees(group: MentoringGroup) -> list[Attendee]:
     found += [Attendee(row.person, "mentee") for row in members.order_by(Person.name)]
     seen: set[int] = set()
     return [a for a in found if not (a.person.id in seen or seen.add(a.person.id))]
+
+
+def relay_address(person: Person, group: MentoringGroup) -> str:
+    """Return ``person``'s address for writing to the rest of ``group`` through Tandem."""
+    settings = settings_mod.get()
+    days = ORGANIZER_VALID.days
+    return make_reply_address(
+        settings.secret_key, settings.reply_domain, person.id, "relay", group.id, days
+    )
 
 
 def hides_addresses(programme_id: int) -> bool:
@@ -137,6 +148,7 @@ def base_ctx(series: SessionSeries, me: Attendee, people: list[Attendee]) -> dic
         "rhythm": RHYTHM_TEXT[series.rhythm],
         "location": series.session.location,
         "timezone": me.person.timezone,
+        "relay": relay_address(me.person, series.group),
     }
 
 

@@ -13,7 +13,7 @@ import dramatiq
 import jinja2
 from peewee import JOIN, PostgresqlDatabase
 
-from models import AuditEvent, OutboundEmail, Person, clock, db
+from models import AuditEvent, EmailAttachment, OutboundEmail, Person, clock, db
 from workers import settings as settings_mod
 from workers.outbound import sentmarks, smtp
 from workers.outbound.render import make_message
@@ -87,7 +87,19 @@ def build(row: OutboundEmail) -> EmailMessage:
         calendar=row.calendar,
         calendar_method=row.calendar_method,
         to_name=row.person.name if row.person_id else "",
+        attachments=attachments_of(row),
     )
+
+
+def attachments_of(row: OutboundEmail) -> list[tuple[str, str, bytes]]:
+    """Return the files sent with an email: (name, content type, bytes) each.
+
+    Only an email whose context lists ``attached_files`` has any, so the others cost no query.
+    """
+    if not (row.ctx or {}).get("attached_files"):
+        return []
+    query = EmailAttachment.select().where(EmailAttachment.email == row.id)
+    return [(a.filename, a.content_type, bytes(a.data)) for a in query.order_by(EmailAttachment.id)]
 
 
 def transmit(row: OutboundEmail, message: EmailMessage) -> None:

@@ -101,6 +101,7 @@ def make_message(
     calendar_method: str = "",
     to_name: str = "",
     headers: dict[str, str] | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> EmailMessage:
     """Build the complete email ``name`` to ``to``: text and HTML, and a calendar part if given.
 
@@ -131,5 +132,13 @@ def make_message(
         msg.make_mixed()
         msg.add_attachment(
             calendar.encode(), maintype="application", subtype="ics", filename="invite.ics"
+        )
+    for filename, content_type, data in attachments:  # (name, "type/subtype", bytes)
+        maintype, _, subtype = content_type.partition("/")
+        msg.add_attachment(
+            data,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=filename,
         )
     return msg
