@@ -40,7 +40,7 @@ from bench.support import WORKER_NICE  # noqa: E402
 from tests.services import RedisServer, free_port, wait_for_port  # noqa: E402
 
 #: Statuses a message ends in.
-FINAL = ("applied", "auto_reply", "bounce", "quarantined")
+FINAL = ("applied", "duplicate", "auto_reply", "bounce", "quarantined")
 
 #: People the messages come from (each has an action item, an email and a session).
 PEOPLE = 500

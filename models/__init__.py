@@ -8,7 +8,14 @@ from models.cycle import Cycle, Metric, MetricValue, Participant, Report, Rsvp, 
 from models.devmail import CaughtMail
 from models.intake import Assessment, Orientation, OrientationAttendance
 from models.jobs import Job, Lease
-from models.mail import ImapCursor, InboundMessage, InboundRaw, OutboundEmail, Rejection
+from models.mail import (
+    AppliedReply,
+    ImapCursor,
+    InboundMessage,
+    InboundRaw,
+    OutboundEmail,
+    Rejection,
+)
 from models.matching import (
     MatchExclusion,
     MatchProposal,
@@ -66,6 +73,7 @@ ALL_MODELS = [
     OutboundEmail,
     InboundMessage,
     InboundRaw,
+    AppliedReply,
     Rejection,
     ImapCursor,
     AuditEvent,

@@ -18,11 +18,13 @@ from models.people import Person
 #: Outbound states: queued -> sending -> sent, or failed (permanent) / bounced (reported later).
 OUTBOUND_STATUSES = ("queued", "sending", "sent", "failed", "bounced")
 
-#: Inbound states: received -> processing -> one of the final states.
+#: Inbound states: received -> processing -> one of the final states ("duplicate": the same
+#: reply as one applied shortly before, see AppliedReply).
 INBOUND_STATUSES = (
     "received",
     "processing",
     "applied",
+    "duplicate",
     "auto_reply",
     "bounce",
     "quarantined",
@@ -148,6 +150,15 @@ class InboundRaw(BaseModel):
         InboundMessage, primary_key=True, backref="raw_bytes", on_delete="CASCADE"
     )
     raw = BlobField()
+
+
+class AppliedReply(BaseModel):
+    """What one person's reply about one object said, when it was last applied, so the same
+    reply sent again (a resend, Send pressed twice) is recorded as a duplicate instead."""
+
+    digest = CharField(unique=True)  # sha256 of the person, the object and the trimmed text
+    message = ForeignKeyField(InboundMessage, backref="applied_replies", on_delete="CASCADE")
+    applied_at = DateTimeField(default=utcnow)
 
 
 class Rejection(BaseModel):

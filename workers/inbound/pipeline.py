@@ -16,6 +16,7 @@ from models import InboundMessage, Person, clock, db
 from workers.inbound import errors
 from workers.inbound.appliers import APPLIERS, ReplyContext, read_ahead
 from workers.inbound.claim import Claim
+from workers.inbound.duplicates import first_copy, reply_digest
 from workers.inbound.guards import check_guards, load_thread_emails, thread_emails
 from workers.inbound.kinds import apply_calendar, record_bounce
 from workers.inbound.match import match_reply, newest
@@ -190,7 +191,17 @@ def read_reply(row: InboundMessage, parsed) -> Step:
         raise errors.EmptyReplyError("nothing left once quoted text was removed", person=person)
     if trimmed.confidence < LOW_CONFIDENCE:
         raise errors.UncertainReadingError(f"reply: {trimmed.rule}", person=person)
-    return applier_step(row, person, object_type, object_id, parsed, reply_text)
+    step = applier_step(row, person, object_type, object_id, parsed, reply_text)
+    digest = reply_digest(person.id, object_type, object_id, reply_text, parsed.attachments)
+    return partial(_apply_once, row, digest, step)
+
+
+def _apply_once(row: InboundMessage, digest: str, step: Step) -> str:
+    """Apply a reply unless the same one was applied shortly before (a resend)."""
+    first = first_copy(digest, row.id)
+    if first is not None:
+        return finish(row, "duplicate", detail=f"duplicate of message {first}, applied already")
+    return step()
 
 
 def run_applier(row, person, object_type: str, object_id: int, parsed, reply_text: str) -> str:
