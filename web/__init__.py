@@ -21,6 +21,7 @@ from web import (
     inbound,
     mentoring,
     mentoring_intake,
+    mentoring_pairs,
     mentoring_review,
     programmes,
     quarantine,
@@ -73,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(mentoring.bp)
     app.register_blueprint(mentoring_intake.bp)
     app.register_blueprint(mentoring_review.bp)
+    app.register_blueprint(mentoring_pairs.bp)
     app.register_blueprint(assessment_form.bp)
     app.add_url_rule("/", endpoint="index", view_func=programmes.index)
 
