@@ -33,8 +33,10 @@ def make_pair(
     rhythm: str = "biweekly",
     start: dt.date = dt.date(2027, 3, 1),
     weeks: int = 12,
+    paired: bool = True,
 ) -> dict:
-    """Create a programme and a pair: Maya in London mentoring Ben in New York."""
+    """Create a programme and a pair: Maya in London mentoring Ben in New York (left for the
+    matcher to pair when ``paired`` is false)."""
     clock.freeze(SPRING)
     programme = Programme.create(name="Prefect Mentoring", kind="mentoring", timezone="UTC")
     MatchSettings.create(programme=programme, start_date=start, weeks=weeks, session_minutes=60)
@@ -50,10 +52,15 @@ def make_pair(
             availability=hours,
             goals="public speaking" if role == "mentee" else "",
             skills="public speaking" if role == "mentor" else "",
+            capacity=1 if role == "mentor" else 0,
+            languages="en",
+            orientation_done=role == "mentor",
         )
-    group = MentoringGroup.create(programme=programme, mentor=maya, rhythm=rhythm)
-    GroupMember.create(group=group, person=ben)
-    return {"programme": programme, "group": group, "maya": maya, "ben": ben, "cora": cora}
+    world = {"programme": programme, "maya": maya, "ben": ben, "cora": cora}
+    if paired:
+        world["group"] = MentoringGroup.create(programme=programme, mentor=maya, rhythm=rhythm)
+        GroupMember.create(group=world["group"], person=ben)
+    return world
 
 
 def message(row: OutboundEmail):
