@@ -12,6 +12,7 @@ from models import (
     Event,
     Goal,
     Job,
+    MentoringGroup,
     Occurrence,
     OccurrenceRsvp,
     PairSettings,
@@ -23,8 +24,9 @@ from models import (
 )
 from tests.followup.test_followup_e2e import gmail_reply
 from tests.mentoring.pair_data import make_pair, message, process, sent, text_of
-from workers.mentoring import feedback, goals, resources, sessions
+from workers.mentoring import feedback, goals, proposals, resources, sessions
 from workers.mentoring.invitations import relay_address
+from workers.mentoring.pairing import approve
 from workers.runtime import jobs
 
 
@@ -155,3 +157,15 @@ def test_a_mentee_asks_for_a_session_this_week_and_both_get_times(world):
     chosen = dt.datetime.fromisoformat(proposal.slots[1][0])
     assert extra[0].session.starts_at == chosen
     assert len(sent("mentoring-series", "ben@example.org")) == 2
+
+
+def test_with_addresses_hidden_the_introduction_gives_the_relay_address(db):
+    world = make_pair(mentor_hours="Mon 16:00-18:00", mentee_hours="Mon 11:00-13:00", paired=False)
+    PairSettings.create(programme=world["programme"], hide_addresses=True)
+    [group_id] = approve(proposals.propose(world["programme"], "test").id, "user:1")
+    intro = text_of(sent("mentoring-introduction", "ben@example.org")[0])
+    assert "maya@example.org" not in intro
+    group = MentoringGroup.get_by_id(group_id)
+    assert relay_address(world["ben"], group) in intro
+    for row in sent("mentoring-series", "ben@example.org"):
+        assert "maya@example.org" not in message(row).as_string()

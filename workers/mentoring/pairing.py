@@ -16,6 +16,7 @@ from models import (
 from workers.mentoring import guide as guide_mod
 from workers.mentoring import sessions
 from workers.mentoring.errors import ProposalError, SessionError
+from workers.mentoring.invitations import hides_addresses, relay_address
 from workers.mentoring.proposals import pairs_of
 from workers.mentoring.scoring import normalise_tags, split_tags
 from workers.outbound import outbox
@@ -127,8 +128,14 @@ def person_ctx(person: Person, profile: MentorProfile | None, role: str) -> dict
 def introductions(
     programme: Programme, pair: ProposedPair, profiles: dict, series: SessionSeries | None
 ) -> list[Draft]:
-    """Return the two introduction emails of a pair: one to the mentor, one to the mentee."""
+    """Return the two introduction emails of a pair: one to the mentor, one to the mentee.
+
+    When the programme hides addresses, each reads the relay address to write to the other.
+    """
     mentee, mentor = pair.mentee, pair.mentor
+    group = None
+    if hides_addresses(programme.id):
+        group = MentoringGroup.get_by_id(ProposedPair.get_by_id(pair.id).group_id)
     about = {
         mentee.id: person_ctx(mentee, profiles.get(mentee.id), "mentee"),
         mentor.id: person_ctx(mentor, profiles.get(mentor.id), "mentor"),
@@ -139,6 +146,8 @@ def introductions(
     drafts = []
     for reader, partner in ((mentor, mentee), (mentee, mentor)):
         me, them = about[reader.id], about[partner.id]
+        if group is not None:
+            them = {**them, "email": relay_address(reader, group)}
         values = {
             "programme": programme.name,
             "recipient": reader.name,
