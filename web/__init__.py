@@ -18,6 +18,7 @@ from web import (
     cycles,
     devmail,
     errors,
+    ids,
     inbound,
     mentoring,
     mentoring_intake,
@@ -35,6 +36,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure an instance of the Flask application."""
     app = Flask(__name__, template_folder=str(TEMPLATE_DIR))
+    ids.init_app(app)  # first: the blueprints' routes use its bounded <int:...>
     environ = dict(os.environ)
     if test_config:
         environ.update({k: str(v) for k, v in test_config.items() if k.isupper()})

@@ -7,6 +7,7 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models import Person, Programme, clock
+from web.ids import parse_id
 from workers.followup import setup
 
 #: What a stakeholder line looks like: ``Name <email>, Department, Time/Zone``.
@@ -17,6 +18,10 @@ EMAIL_RE = re.compile(r"^[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+$")
 
 #: Longest text accepted in a free-text field.
 MAX_FIELD = 5000
+
+#: Years a date on the forms may fall in: outside them it is a typing error, and near the ends
+#: of the calendar (years 1 and 9999) a time zone pushes it out of range altogether.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class FormError(ValueError):
@@ -39,6 +44,8 @@ def parse_local(value: str, zone: str, label: str) -> dt.datetime:
         local = dt.datetime.fromisoformat(value.strip())
     except ValueError:
         raise FormError(f"{label} is not a date and time (YYYY-MM-DD HH:MM): {value!r}.") from None
+    if not FIRST_YEAR <= local.year <= LAST_YEAR:
+        raise FormError(f"{label} must fall between the years {FIRST_YEAR} and {LAST_YEAR}.")
     local = local.replace(tzinfo=ZoneInfo(zone))
     return local.astimezone(dt.UTC).replace(tzinfo=None)
 
@@ -103,6 +110,14 @@ def parse_metrics(text: str, newcomers: frozenset[str] = frozenset()) -> list[se
     return specs
 
 
+def member_ids(values: list[str]) -> list[int]:
+    """Return the ids of the members ticked on the form, or raise FormError."""
+    try:
+        return [parse_id(value) for value in values]
+    except ValueError:
+        raise FormError("Choose the stakeholders from the list.") from None
+
+
 def read_session(form) -> tuple[dt.datetime, dt.datetime, str, str]:
     """Read and check the session's start, end, time zone and place."""
     zone = parse_zone(form.get("timezone", ""))
@@ -129,7 +144,7 @@ def read_cycle_form(form, programme: Programme) -> setup.CycleSpec:
         auto = parse_local(form["auto_trigger_at"], zone, "Automatic trigger")
         if not clock.now() < auto < (deadline or starts - setup.deadline_before(programme)):
             raise FormError("The automatic trigger must be in the future and before the deadline.")
-    chosen = [int(v) for v in form.getlist("member") if v.isdigit()]
+    chosen = member_ids(form.getlist("member"))
     people = [
         setup.StakeholderSpec(
             department=form.get(f"department_{pid}", "").strip()[:200], person_id=pid

@@ -14,6 +14,7 @@ from web import cycle_status as status
 from web.auth import login_required
 from web.charts import amount, fmt, line_chart, progress
 from web.cycle_forms import FormError, read_cycle_form, read_session
+from web.ids import parse_id
 from workers.followup import setup
 from workers.followup.common import FollowupError, session_of, stakeholders
 from workers.followup.next_cycle import next_after
@@ -39,7 +40,7 @@ def _cycle_or_404(cycle_id: int) -> Cycle:
 @login_required
 def create():
     """Set up a cycle for a programme."""
-    programme = _programme_or_404(request.args.get("programme", type=int))
+    programme = _programme_or_404(request.args.get("programme", type=parse_id))
     if request.method == "POST":
         error = None
         try:
@@ -65,7 +66,7 @@ def create():
 @login_required
 def clone():
     """Draft a cycle like the programme's last one, four weeks later."""
-    programme = _programme_or_404(request.args.get("programme", type=int))
+    programme = _programme_or_404(request.args.get("programme", type=parse_id))
     last = setup.last_cycle(programme)
     if last is None:
         flash("There is no earlier cycle to clone.")

@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 
 from models import AuditEvent, InboundMessage, Person, clock
 from web.auth import login_required
+from web.ids import parse_id
 from workers.inbound.appliers import APPLIERS
 from workers.inbound.errors import InboundError
 from workers.inbound.pipeline import apply_as
@@ -66,9 +67,9 @@ def show(message_id: int):
 def apply(message_id: int):
     """Apply a kept message as the chosen person to the chosen object."""
     row = _kept(message_id)
-    person = Person.get_or_none(Person.id == request.form.get("person_id", type=int))
+    person = Person.get_or_none(Person.id == request.form.get("person_id", type=parse_id))
     object_type = request.form.get("object_type", "").strip()
-    object_id = request.form.get("object_id", type=int)
+    object_id = request.form.get("object_id", type=parse_id)
     error = None
     if person is None:
         error = "Choose the person the message is from."
