@@ -26,6 +26,7 @@ from workers.inbound.errors import AmbiguousReplyError, UnknownObjectError
 from workers.outbound import outbox
 from workers.outbound.render import thread_headers
 from workers.runtime.plainsql import row_by_id
+from workers.tracking.engagement import note
 
 #: A comment line that names a barrier ("Barriers: ...", "Blocker - ...").
 BARRIER_RE = re.compile(r"^\s*(?:barriers?|blockers?|obstacles?)\s*[:\-–]\s*(?P<text>.+)$", re.I)
@@ -233,7 +234,10 @@ def _open_cycle(cycle_id: int) -> Cycle:
 @applier("cycle", read=read_progress, still_open=cycle_still_open)
 def apply_cycle_reply(ctx: ReplyContext) -> str:
     """Apply a stakeholder's answer to an update request, reminder, brief or summary."""
-    return apply_progress(ctx, _open_cycle(ctx.object_id))
+    cycle = _open_cycle(ctx.object_id)
+    applied = apply_progress(ctx, cycle)
+    note(cycle.programme_id, ctx.person.id, "reply", f"inbound:{ctx.message.id}")  # engagement
+    return applied
 
 
 def read_item_reply(ctx: ReplyContext) -> None:
@@ -267,6 +271,7 @@ def apply_item_reply(ctx: ReplyContext) -> str:
                 "no change to the item could be read", understood=[], not_understood=problems
             )
         _confirm(ctx, item.title, recorded, problems, False, ("item", item.id))
+    note(item.programme_id, ctx.person.id, "reply", f"inbound:{ctx.message.id}")
     return "; ".join(recorded)
 
 
@@ -286,5 +291,6 @@ def apply_notes_reply(ctx: ReplyContext) -> str:
         if outcome.decisions:
             recorded.append("Decisions and notes kept for the summary")
         _confirm(ctx, cycle.title, recorded, outcome.questions, False, ("notes", cycle.id))
+    note(cycle.programme_id, ctx.person.id, "reply", f"inbound:{ctx.message.id}")
     summarise_if_ready(cycle.id)
     return f"{len(outcome.created)} items created, {len(outcome.questions)} asked back"

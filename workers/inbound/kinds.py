@@ -14,6 +14,7 @@ from workers import settings as settings_mod
 from workers.inbound import errors
 from workers.outbound.tokens import parse_bounce_address
 from workers.runtime.plainsql import first_where, insert_row, row_by_id, update_by_id
+from workers.tracking import engagement
 
 #: Soft bounces (4.x.x) an address may collect before it is treated as hard-bounced.
 SOFT_BOUNCE_LIMIT = 3
@@ -62,6 +63,8 @@ def record_bounce(row: InboundMessage, parsed, bounce) -> str:
     update_by_id(OutboundEmail, outbound.id, {"status": "bounced", "last_error": diagnostic})
     state = _mark_person(outbound.person_id, bool(bounce.hard)) if outbound.person_id else "-"
     row.person = outbound.person_id
+    if outbound.person_id:
+        engagement.note_everywhere(outbound.person_id, "bounce", f"email:{outbound.id}")
     AuditEvent.record("email.bounced", outbound, status=bounce.status, hard=bool(bounce.hard))
     return f"email {outbound.id} bounced ({bounce.status or 'no status'}); address {state}"
 
@@ -93,7 +96,7 @@ def session_reader(func: Callable[..., tuple[Person, str] | None]) -> Callable:
 
 def apply_calendar(row: InboundMessage, parsed, cal) -> tuple[Person, str]:
     """Update the attendee's RSVP from a calendar REPLY or COUNTER; return person and summary."""
-    session = first_where(Session, ("id", "timezone"), uid=(cal.uid or "").strip())
+    session = first_where(Session, ("id", "programme", "timezone"), uid=(cal.uid or "").strip())
     if session is None:
         raise errors.UnknownEventError(f"no session with UID {cal.uid!r}")
     row.object_type, row.object_id = "session", session.id
@@ -123,6 +126,7 @@ def apply_calendar(row: InboundMessage, parsed, cal) -> tuple[Person, str]:
     rsvp.updated_at = clock.now()
     rsvp.id = _save_answer(rsvp, {name: rsvp.__data__.get(name) for name in RSVP_ANSWER})
     AuditEvent.record("rsvp.updated", rsvp, actor=f"person:{person.id}", partstat=rsvp.partstat)
+    engagement.note_rsvp(session.programme_id, person.id, rsvp.partstat, session.id)
     return person, f"{cal.method or 'REPLY'} {rsvp.partstat} for session {session.id}"
 
 
