@@ -10,6 +10,7 @@ from flask import Flask
 
 from models import db, init_db
 from web import (
+    accesslog,
     assessment_form,
     auth,
     cli,
@@ -37,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure an instance of the Flask application."""
     app = Flask(__name__, template_folder=str(TEMPLATE_DIR))
     ids.init_app(app)  # first: the blueprints' routes use its bounded <int:...>
+    accesslog.init_app(app)
     environ = dict(os.environ)
     if test_config:
         environ.update({k: str(v) for k, v in test_config.items() if k.isupper()})

@@ -21,6 +21,11 @@ from workers.inbound.worker import enqueue, receive
 
 bp = Blueprint("inbound", __name__, url_prefix="/inbound")
 
+#: Headers of an HTTP POST naming the envelope: the recipients (the header repeated, or
+#: addresses separated by commas) and the sender. Never the URL: URLs end up in access logs,
+#: and a reply address works like a password.
+RECIPIENT_HEADER, SENDER_HEADER = "Tandem-Recipient", "Tandem-Sender"
+
 
 def authorized(header: str, secret: str) -> bool:
     """Tell whether an ``Authorization: Bearer <secret>`` header holds the shared secret."""
@@ -28,6 +33,13 @@ def authorized(header: str, secret: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(
         token.strip().encode(), secret.encode()
     )
+
+
+def envelope(headers) -> tuple[str, list[str]]:
+    """Return the sender and the recipients an HTTP POST names in its headers."""
+    values = headers.getlist(RECIPIENT_HEADER)
+    recipients = [r.strip() for value in values for r in value.split(",") if r.strip()]
+    return headers.get(SENDER_HEADER, "").strip(), recipients
 
 
 def outside_domain(recipients: list[str], domain: str) -> list[str]:
@@ -43,11 +55,14 @@ def mime():
         return jsonify(error="the HTTP way in is disabled (no INBOUND_HTTP_SECRET)"), 404
     if not authorized(request.headers.get("Authorization", ""), settings.inbound_http_secret):
         return jsonify(error="missing or wrong shared secret"), 403
+    if request.query_string:
+        where = f"the {RECIPIENT_HEADER} and {SENDER_HEADER} headers"
+        return jsonify(error=f"name the envelope in {where}, not in the URL"), 400
     if (request.content_length or 0) > settings.max_inbound_bytes:
         return jsonify(error="message too large"), 413
     raw = request.get_data(cache=False)
     error = None
-    recipients = request.args.getlist("recipient")
+    sender, recipients = envelope(request.headers)
     if len(raw) > settings.max_inbound_bytes:
         return jsonify(error="message too large"), 413
     if not looks_like_mail(raw):
@@ -56,7 +71,7 @@ def mime():
         error = f"recipients must be at {settings.reply_domain}"
     if error is not None:
         return jsonify(error=error), 400
-    row, new = receive(raw, "http", request.args.get("sender", ""), recipients)
+    row, new = receive(raw, "http", sender, recipients)
     return jsonify(id=row.id, new=new), 201 if new else 200
 
 

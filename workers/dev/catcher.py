@@ -109,7 +109,12 @@ class CatcherHandler:
         except Exception:  # a broken database must not lose mail silently: ask to retry
             logger.exception("could not store a caught message")
             return "451 Could not store the message, try again later"
-        logger.info("caught %s message from %s", "new" if new else "duplicate", envelope.mail_from)
+        # Not the envelope: its sender is a signed bounce address, which stays out of logs.
+        logger.info(
+            "caught %s message for %s recipient(s)",
+            "new" if new else "a duplicate",
+            len(envelope.rcpt_tos),
+        )
         return "250 OK"
 
 

@@ -15,6 +15,10 @@ from workers.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+#: aiosmtpd's logger: at INFO it writes every command line and every recipient, and a reply
+#: address (reply+<token>@...) works like a password.
+AIOSMTPD_LOGGER = "mail.log"
+
 
 class InboundHandler:
     """aiosmtpd handler: accept recipients at the reply domain, store each message."""
@@ -58,6 +62,8 @@ class InboundHandler:
 
 def make_controller(settings: Settings, host: str = "", port: int = 0) -> Controller:
     """Return an unstarted listener for ``settings``; host and port default to the settings."""
+    # Keep reply addresses out of the logs whatever level the process logs at.
+    logging.getLogger(AIOSMTPD_LOGGER).setLevel(logging.WARNING)
     return MailinController(
         InboundHandler(settings.reply_domain),
         hostname=host or settings.mailin_host,
