@@ -229,10 +229,13 @@ MIGRATIONS: list[Migration] = [
     ),
 ]
 
+# Steps run in version order, wherever each was written in the list above.
+MIGRATIONS.sort(key=lambda step: step.version)
+
 
 def latest_version() -> int:
     """Return the version a database has after every migration."""
-    return MIGRATIONS[-1].version if MIGRATIONS else 1
+    return max((step.version for step in MIGRATIONS), default=1)
 
 
 def current_version() -> int | None:
