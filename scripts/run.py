@@ -124,7 +124,8 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
 
 
 class PrivateRedis:
-    """A ``redis-server`` of our own on a free port, without persistence, for one run."""
+    """A ``redis-server`` of our own on a free port, for one run, keeping an append-only file:
+    if it restarts, the queued messages are still there (what README advises in production)."""
 
     def __init__(self, workdir: Path) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
@@ -132,7 +133,7 @@ class PrivateRedis:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         command = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1"]
-        command += ["--save", "", "--appendonly", "no", "--dir", str(self.dir)]
+        command += ["--save", "", "--appendonly", "yes", "--dir", str(self.dir)]
         with open(self.dir / "redis.log", "wb") as log:
             # Its own session: Ctrl-C reaches honcho's processes first, Redis stops last.
             self.proc = subprocess.Popen(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 from flask import Flask, current_app
 
@@ -39,6 +41,8 @@ def create_user_command(email: str, name: str, password: str) -> None:
 @click.command("scheduler")
 def scheduler_command() -> None:
     """Run the scheduler: find due work in the database and enqueue it, forever."""
+    # Its INFO lines say what each pass enqueued and why (due, a dead worker, a lost queue).
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
     run_forever(current_app.config["TANDEM"].scheduler_interval)
 

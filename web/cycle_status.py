@@ -7,7 +7,17 @@ from dataclasses import dataclass
 
 from peewee import JOIN
 
-from models import ActionItem, ActionItemUpdate, Cycle, Metric, MetricValue, Person, Rsvp, clock
+from models import (
+    ActionItem,
+    ActionItemUpdate,
+    Cycle,
+    Metric,
+    MetricValue,
+    OutboundEmail,
+    Person,
+    Rsvp,
+    clock,
+)
 from models.cycle import Session
 from web.charts import Series
 
@@ -169,3 +179,17 @@ def overview(cycle: Cycle, people: list, rows: list[ItemRow], session: Session |
         "to_session": days_until(session.starts_at if session else None),
         "to_deadline": days_until(cycle.reply_deadline),
     }
+
+
+def undelivered(cycle: Cycle, session: Session | None) -> list[OutboundEmail]:
+    """Return the cycle's emails Tandem gave up delivering (its own or its session's), with
+    why in ``last_error``, newest first."""
+    about_cycle = (OutboundEmail.object_type == "cycle") & (OutboundEmail.object_id == cycle.id)
+    about_session = (OutboundEmail.object_type == "session") & (
+        OutboundEmail.object_id == (session.id if session else 0)
+    )
+    return list(
+        OutboundEmail.select()
+        .where((OutboundEmail.status == "failed") & (about_cycle | about_session))
+        .order_by(OutboundEmail.id.desc())
+    )

@@ -174,6 +174,7 @@ def show(cycle_id: int):
         overview=status.overview(cycle, people, items, session),
         charts=charts,
         quarantine=_quarantine(cycle, session),
+        undelivered=status.undelivered(cycle, session),
         brief=(cycle.summary or {}).get("brief"),
         summary=cycle.summary if cycle.summary_sent_at else None,
     )

@@ -6,6 +6,7 @@ and registers every job handler, reply applier and scheduler sweep.
 
 from workers.followup import (  # noqa: F401
     brief,
+    delivery_failures,
     items,
     notes,
     reminders,

@@ -19,7 +19,7 @@ from models import AuditEvent, OutboundEmail, Person, clock
 from tests import services
 from tests.conftest import SmtpSink
 from workers import settings as settings_mod
-from workers.outbound import delivery, outbox, sentmarks, smtp
+from workers.outbound import delivery, lifetime, outbox, sentmarks, smtp
 from workers.runtime import scheduler
 
 ICS = (
@@ -210,16 +210,28 @@ def test_it_defers_when_the_relay_never_answers(configure, monkeypatch):
     assert row.status == "queued" and "timed out" in row.last_error
 
 
-def test_it_gives_up_after_too_many_attempts(configure):
+def test_it_gives_up_once_the_email_stops_mattering(configure):
     configure(smtp_url=f"smtp://127.0.0.1:{services.free_port()}")
     row = queue(make_person())
-    OutboundEmail.update(attempts=delivery.MAX_ATTEMPTS - 1).execute()
+    clock.travel(lifetime.LIFETIME)
 
-    assert delivery.deliver(row.id) == "deferred"
+    assert delivery.deliver(row.id) == "failed"
 
     row = OutboundEmail.get_by_id(row.id)
     assert row.status == "failed" and "refused" in row.last_error.lower()
+    assert "gave up" in row.last_error
     assert Person.get_by_id(row.person_id).bounce_state == "ok"
+
+
+def test_it_gives_up_on_an_email_whose_workers_keep_dying(configure):
+    configure(smtp_url=f"smtp://127.0.0.1:{services.free_port()}")
+    row = queue(make_person())
+    OutboundEmail.update(orphaned=delivery.MAX_ORPHANED).execute()
+
+    assert delivery.deliver(row.id) == "failed"
+
+    row = OutboundEmail.get_by_id(row.id)
+    assert row.status == "failed" and "workers died" in row.last_error
 
 
 def test_it_resends_a_row_whose_worker_died_after_its_lease(sink, redis_broker):

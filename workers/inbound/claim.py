@@ -6,10 +6,13 @@ import datetime as dt
 from collections.abc import Iterable
 
 from models import InboundMessage, InboundRaw, clock, db
+from workers.runtime import heartbeat
 from workers.runtime.plainsql import claim_sql, rows_where
 from workers.runtime.sqlite_lock import write_lock
 
-#: How long a message being processed belongs to one worker.
+#: How long a message being processed belongs to one worker. The claim names the worker's
+#: heartbeat too: a worker that dies loses its claims within seconds (the scheduler frees
+#: them); the lease only bounds claims made outside a worker, or a worker that hangs.
 LEASE = dt.timedelta(minutes=5)
 
 #: Statuses a claim may take (``Claim``: one processing only once its lease ran out).
@@ -85,6 +88,7 @@ class Claim:
         params = [
             processing,
             InboundMessage.lease_until.db_value(now + LEASE),
+            heartbeat.holder(),
             *self.ids,
             received,
             processing,

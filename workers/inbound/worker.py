@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 
 import dramatiq
-from peewee import InterfaceError, OperationalError
 
 from models import InboundMessage, clock
 from workers.inbound.claim import CLAIMABLE, LEASE, Claim, load
 from workers.inbound.pipeline import handle_many
 from workers.inbound.store import store_raw
-from workers.runtime import broker  # noqa: F401  (the broker, before the actors are declared)
+from workers.runtime import (
+    broker,  # noqa: F401  (the broker, before the actors are declared)
+    heartbeat,
+)
 from workers.runtime.sqlite_lock import write_lock
 
 logger = logging.getLogger(__name__)
@@ -83,17 +85,25 @@ def process_many(message_ids: list[int]) -> dict[int, str]:
 
 
 def release(message_ids: int | list[int]) -> None:
-    """Hand claimed messages back after a failure, so a retry can take them at once."""
+    """Hand claimed messages back after a failure, so a retry can take them at once.
+
+    The failure may have been the database connection: the hand-back then runs on a new
+    one, and if the database is down, the worker's heartbeat retries it until it answers.
+    """
     ids = [message_ids] if isinstance(message_ids, int) else list(message_ids)
-    if not ids:
-        return
-    try:
-        with write_lock():
-            InboundMessage.update(status="received", lease_until=None).where(
-                InboundMessage.id.in_(ids) & (InboundMessage.status == "processing")
-            ).execute()
-    except (OperationalError, InterfaceError):
-        logger.warning("could not release inbound messages %s; their leases will expire", ids)
+    if ids:
+        heartbeat.hand_back(give_back, ids)
+
+
+def give_back(ids: list[int]) -> None:
+    """Put this worker's claims on these messages back to "received"."""
+    held = InboundMessage.status == "processing"
+    if heartbeat.holder():
+        held &= InboundMessage.claimed_by == heartbeat.holder()
+    with write_lock():
+        InboundMessage.update(status="received", lease_until=None).where(
+            InboundMessage.id.in_(ids) & held
+        ).execute()
 
 
 @dramatiq.actor(queue_name="inbound", max_retries=3, time_limit=120_000)

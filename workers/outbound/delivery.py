@@ -3,49 +3,40 @@
 from __future__ import annotations
 
 import datetime as dt
-import email.policy
 import logging
-import smtplib
 from email.message import EmailMessage
 from email.utils import parseaddr
 
 import dramatiq
 import jinja2
-from peewee import JOIN, PostgresqlDatabase
+from peewee import JOIN, PostgresqlDatabase, fn
 
 from models import AuditEvent, EmailAttachment, OutboundEmail, Person, clock, db
 from workers import settings as settings_mod
-from workers.outbound import sentmarks, smtp
+from workers.outbound import lifetime, sentmarks
+from workers.outbound.lifetime import BACKOFF  # noqa: F401  (where callers found it)
+from workers.outbound.relay import (
+    DeliveryError,  # noqa: F401  (the outcomes, for callers of this module)
+    PermanentFailure,
+    TemporaryFailure,
+    Unconfirmed,
+    transmit,
+)
 from workers.outbound.render import make_message
-from workers.outbound.tokens import make_bounce_address
-from workers.runtime import broker  # noqa: F401  (the broker, before the actor is declared)
+from workers.runtime import (
+    broker,  # noqa: F401  (the broker, before the actor is declared)
+    heartbeat,
+)
+from workers.runtime.dbmiddleware import database_cause
 
 logger = logging.getLogger(__name__)
 
-#: Backoff after a temporary failure, by attempt number (the last one repeats).
-BACKOFF = [dt.timedelta(seconds=s) for s in (30, 120, 600, 1800, 3600)]
-
-#: After this many attempts an email is given up on (temporary failures or crashed workers).
-MAX_ATTEMPTS = 12
+#: A row whose worker died this many times while sending it is given up on: it may be the
+#: email that kills them.
+MAX_ORPHANED = 5
 
 #: A queued row may be claimed this early, so hosts whose clocks differ slightly agree.
 CLOCK_SLACK = dt.timedelta(seconds=5)
-
-
-class DeliveryError(Exception):
-    """Base for delivery outcomes that are not a plain success."""
-
-
-class TemporaryFailure(DeliveryError):
-    """The relay could not take the email now (4xx, refused connection); try again later."""
-
-
-class PermanentFailure(DeliveryError):
-    """The relay refused the email for good (5xx); ``blames_recipient`` when the address is bad."""
-
-    def __init__(self, detail: str, blames_recipient: bool = True) -> None:
-        super().__init__(detail)
-        self.blames_recipient = blames_recipient
 
 
 def lease() -> dt.timedelta:
@@ -59,7 +50,10 @@ def claim(email_id: int) -> OutboundEmail | None:
     due = (OutboundEmail.status == "queued") & (OutboundEmail.next_attempt_at <= now + CLOCK_SLACK)
     stalled = (OutboundEmail.status == "sending") & (OutboundEmail.lease_until < now)
     query = OutboundEmail.update(
-        status="sending", lease_until=now + lease(), attempts=OutboundEmail.attempts + 1
+        status="sending",
+        lease_until=now + lease(),
+        attempts=OutboundEmail.attempts + 1,
+        claimed_by=heartbeat.holder(),
     ).where((OutboundEmail.id == email_id) & (due | stalled))
     updated = query.execute()
     if updated != 1:
@@ -102,58 +96,6 @@ def attachments_of(row: OutboundEmail) -> list[tuple[str, str, bytes]]:
     return [(a.filename, a.content_type, bytes(a.data)) for a in query.order_by(EmailAttachment.id)]
 
 
-def transmit(row: OutboundEmail, message: EmailMessage) -> None:
-    """Send one message over this thread's SMTP connection, classifying any failure."""
-    settings = settings_mod.get()
-    envelope_from = make_bounce_address(settings.secret_key, settings.reply_domain, row.id)
-    # CRLF line endings: strict servers reject the bare LF of the default policy.
-    data = message.as_bytes(policy=email.policy.SMTP)
-    try:
-        _send(envelope_from, row.to_addr, data, settings)
-    except smtplib.SMTPAuthenticationError as exc:
-        # Our credentials are wrong, not the email: keep it until someone fixes SMTP_URL.
-        smtp.discard()
-        logger.error("SMTP login refused: %s %s", exc.smtp_code, exc.smtp_error)
-        raise TemporaryFailure(_detail(exc.smtp_code, exc.smtp_error)) from exc
-    except smtplib.SMTPRecipientsRefused as exc:
-        code, text = next(iter(exc.recipients.values()))
-        _raise_for(code, text, blames_recipient=True)
-    except smtplib.SMTPSenderRefused as exc:
-        _raise_for(exc.smtp_code, exc.smtp_error, blames_recipient=False)
-    except smtplib.SMTPConnectError as exc:
-        smtp.discard()
-        raise TemporaryFailure(_detail(exc.smtp_code, exc.smtp_error)) from exc
-    except smtplib.SMTPResponseException as exc:
-        smtp.discard()
-        _raise_for(exc.smtp_code, exc.smtp_error, blames_recipient=True)
-    except (smtplib.SMTPException, OSError) as exc:
-        smtp.discard()
-        raise TemporaryFailure(str(exc) or type(exc).__name__) from exc
-
-
-def _send(envelope_from: str, to_addr: str, data: bytes, settings) -> None:
-    conn, reused = smtp.connection(settings.smtp_url, settings.smtp_ca_file)
-    try:
-        conn.sendmail(envelope_from, [to_addr], data)
-    except smtplib.SMTPServerDisconnected:
-        if not reused:
-            raise
-        # The relay closed an idle connection before we spoke; nothing was sent on it.
-        smtp.discard()
-        conn, _ = smtp.connection(settings.smtp_url, settings.smtp_ca_file)
-        conn.sendmail(envelope_from, [to_addr], data)
-
-
-def _detail(code: int, text: bytes | str) -> str:
-    return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
-
-
-def _raise_for(code: int, text: bytes | str, *, blames_recipient: bool) -> None:
-    if 500 <= code < 600:
-        raise PermanentFailure(_detail(code, text), blames_recipient=blames_recipient)
-    raise TemporaryFailure(_detail(code, text))
-
-
 def mark_sent(row: OutboundEmail, subject: str | None = None) -> None:
     """Record a successful send in one short statement, as soon as the relay said yes."""
     changes = {"status": "sent", "sent_at": clock.now(), "lease_until": None, "last_error": ""}
@@ -169,34 +111,57 @@ def mark_sent(row: OutboundEmail, subject: str | None = None) -> None:
         query.execute()
 
 
-def mark_failed(row: OutboundEmail, error: PermanentFailure) -> None:
-    """Give up on a row and, when the address is to blame, flag the person as hard-bounced."""
+def mark_failed(row: OutboundEmail, error: PermanentFailure, notify: bool = False) -> None:
+    """Give up on a row and, when the address is to blame, flag the person as hard-bounced;
+    with ``notify``, the coordinators hear of it (``workers.outbound.lifetime``)."""
     with db.atomic():
         OutboundEmail.update(status="failed", lease_until=None, last_error=str(error)).where(
             OutboundEmail.id == row.id
         ).execute()
         if row.person_id and error.blames_recipient:
             Person.update(bounce_state="hard").where(Person.id == row.person_id).execute()
-        AuditEvent.record("email.failed", row, error=str(error))
+        extra = {"notify": True} if notify else {}
+        AuditEvent.record(lifetime.FAILED_VERB, row, error=str(error), **extra)
+    if notify:
+        lifetime.notify_later()
 
 
-def release(row: OutboundEmail, error: TemporaryFailure) -> dt.timedelta:
-    """Put a row back in the queue with backoff (the scheduler picks it up) and return the delay."""
-    delay = BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
-    status = "queued" if row.attempts < MAX_ATTEMPTS else "failed"
-    OutboundEmail.update(
-        status=status,
-        lease_until=None,
-        next_attempt_at=clock.now() + delay,
-        last_error=str(error),
-    ).where(OutboundEmail.id == row.id).execute()
-    return delay
+def release(row: OutboundEmail, error: TemporaryFailure) -> dt.timedelta | None:
+    """Put a row back in the queue until its next try (the scheduler picks it up) and return
+    the wait; or, when the email stopped mattering, fail it and return None."""
+    retry_at = lifetime.next_try(row, error)
+    if retry_at is None:
+        mark_failed(row, PermanentFailure(lifetime.gave_up(row, error), False), notify=True)
+        return None
+    changes = {
+        "status": "queued",
+        "lease_until": None,
+        "next_attempt_at": retry_at,
+        "last_error": str(error),
+    }
+    if isinstance(error, Unconfirmed):
+        changes["unconfirmed"] = fn.COALESCE(OutboundEmail.unconfirmed, 0) + 1
+    OutboundEmail.update(**changes).where(OutboundEmail.id == row.id).execute()
+    return retry_at - clock.now()
+
+
+def give_back(ids: list[int]) -> None:
+    """Put this worker's claims on these emails back in the queue, for the scheduler's next pass
+    (a row the relay took meanwhile is recorded sent there, from its mark)."""
+    held = OutboundEmail.status == "sending"
+    if heartbeat.holder():
+        held &= OutboundEmail.claimed_by == heartbeat.holder()
+    OutboundEmail.update(status="queued", lease_until=None).where(
+        OutboundEmail.id.in_(ids) & held
+    ).execute()
 
 
 def _refusal(row: OutboundEmail) -> PermanentFailure | None:
     """Return why a claimed row must not be sent at all, or None when it may go."""
-    if row.attempts > MAX_ATTEMPTS:
-        return PermanentFailure(f"gave up after {MAX_ATTEMPTS} attempts", blames_recipient=False)
+    if (row.orphaned or 0) >= MAX_ORPHANED:
+        return PermanentFailure(
+            f"gave up: {MAX_ORPHANED} workers died while sending it", blames_recipient=False
+        )
     if row.person_id and not row.person.is_active:
         # A coordinator stopped all email to this person; the address is not to blame.
         recipient = parseaddr(row.to_addr)[1]
@@ -216,7 +181,9 @@ def deliver(email_id: int) -> str:
     2. A row taken over from a crashed worker is only recorded when its send was marked.
     3. Refuse rows for deactivated or hard-bounced people, or that crashed workers too often.
     4. Render and send; mark sent (Redis, then the row) right after the relay's 250.
-    5. On 5xx mark it failed; on 4xx or a network error release it with backoff.
+    5. On 5xx mark it failed; on 4xx or a network error release it with backoff, until it
+       stops mattering (``workers.outbound.lifetime``); when the answer to the data was
+       lost, release it after a pause and count it as unconfirmed.
     """
     row = claim(email_id)
     if row is None:
@@ -226,28 +193,57 @@ def deliver(email_id: int) -> str:
         return "sent"
     refusal = _refusal(row)
     if refusal is not None:
-        mark_failed(row, refusal)
+        mark_failed(row, refusal, notify=(row.orphaned or 0) >= MAX_ORPHANED)
         return "failed"
     try:
         message = build(row)
     except jinja2.TemplateError as exc:
-        mark_failed(row, PermanentFailure(f"cannot render: {exc!r}", blames_recipient=False))
+        failure = PermanentFailure(f"cannot render: {exc!r}", blames_recipient=False)
+        mark_failed(row, failure, notify=True)
         return "failed"
     try:
         transmit(row, message)
     except PermanentFailure as exc:
-        mark_failed(row, exc)
+        mark_failed(row, exc, notify=True)
         return "failed"
     except TemporaryFailure as exc:
         delay = release(row, exc)
+        if delay is None:
+            logger.warning("email %s failed: %s", row.id, lifetime.gave_up(row, exc))
+            return "failed"
         logger.info("email %s deferred for %s: %s", row.id, delay, exc)
-        return "deferred"
+        return "unconfirmed" if isinstance(exc, Unconfirmed) else "deferred"
     sentmarks.mark(row.message_id)
     mark_sent(row, subject=str(message["Subject"]))
     return "sent"
 
 
+class BatchDeliveryError(Exception):
+    """Some emails of a delivery message raised; the message is retried for them."""
+
+
+def deliver_batch(email_ids: list[int]) -> None:
+    """Deliver each email on its own; one that raises does not stop the rest.
+
+    A database error stops the batch at once: the email at hand goes back to the queue, and
+    the error goes up to the broker, which retries the message on a new connection, or keeps
+    it waiting while the database is down (``workers.runtime.dbmiddleware``).
+    """
+    failed = []
+    for email_id in email_ids:
+        try:
+            deliver(email_id)
+        except Exception as exc:  # logged here; the retry claims again and skips those sent
+            if database_cause(exc) is not None:
+                heartbeat.hand_back(give_back, [email_id])
+                raise
+            logger.exception("delivering email %s failed", email_id)
+            failed.append(email_id)
+    if failed:
+        raise BatchDeliveryError(f"{len(failed)} of {len(email_ids)} emails raised: {failed}")
+
+
 @dramatiq.actor(queue_name="mail", max_retries=3, time_limit=90_000)
 def deliver_email(email_id: int) -> None:
     """Deliver one email from the outbox."""
-    deliver(email_id)
+    deliver_batch([email_id])

@@ -2,37 +2,80 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import dramatiq
+from peewee import fn
 
 from models import OutboundEmail
-from workers.outbound.delivery import deliver_email
-from workers.runtime.scheduler import REENQUEUE_AFTER, Sweep, register
+from workers.outbound.outbox import batches, deliver_emails
+from workers.runtime.scheduler import (
+    DUE,
+    LEASE_OVER,
+    NOT_TAKEN,
+    QUEUE_LOST,
+    REENQUEUE_AFTER,
+    WORKER_GONE,
+    Pass,
+    Sweep,
+    register,
+)
 
 #: Emails enqueued per scheduler pass, so one pass stays short.
 BATCH = 2000
 
 
-def due_emails(now: dt.datetime) -> list[int]:
-    """Return queued emails now due, and those whose worker's lease ran out; mark them enqueued.
+def due_emails(here: Pass) -> dict[str, list[int]]:
+    """Return queued emails now due and stalled sends, by why; mark them enqueued.
 
-    On a queued row ``lease_until`` means "a delivery message is on its way until then".
+    On a queued row ``lease_until`` means "a delivery message is on its way until then",
+    unless Redis lost its queues. A "sending" row whose worker stopped beating, or whose
+    lease ran out, goes back to the queue, counted as orphaned.
     """
-    not_enqueued = OutboundEmail.lease_until.is_null() | (OutboundEmail.lease_until < now)
-    waiting = (
-        (OutboundEmail.status == "queued") & (OutboundEmail.next_attempt_at <= now) & not_enqueued
+    now = here.now
+    waiting = (OutboundEmail.status == "queued") & (OutboundEmail.next_attempt_at <= now)
+    if not here.lost:
+        waiting &= OutboundEmail.lease_until.is_null() | (OutboundEmail.lease_until < now)
+    over = OutboundEmail.lease_until < now
+    if here.dead:
+        over |= OutboundEmail.claimed_by.in_(sorted(here.dead))
+    stalled = (OutboundEmail.status == "sending") & over
+    rows = (
+        OutboundEmail.select(
+            OutboundEmail.id,
+            OutboundEmail.status,
+            OutboundEmail.lease_until,
+            OutboundEmail.claimed_by,
+        )
+        .where(waiting | stalled)
+        .limit(BATCH)
     )
-    stalled = (OutboundEmail.status == "sending") & (OutboundEmail.lease_until < now)
-    rows = OutboundEmail.select(OutboundEmail.id).where(waiting | stalled).limit(BATCH)
-    ids = [r.id for r in rows]
-    if ids:
-        # A stalled row goes back to the queue: the worker that held it is gone.
-        OutboundEmail.update(status="queued", lease_until=now + REENQUEUE_AFTER).where(
-            OutboundEmail.id.in_(ids) & (waiting | stalled)
+    reasons: dict[str, list[int]] = {}
+    for row in rows:
+        reasons.setdefault(_why(row, here), []).append(row.id)
+    mark = now + REENQUEUE_AFTER
+    freed = reasons.get(WORKER_GONE, []) + reasons.get(LEASE_OVER, [])
+    if freed:
+        OutboundEmail.update(
+            status="queued",
+            lease_until=mark,
+            orphaned=fn.COALESCE(OutboundEmail.orphaned, 0) + 1,
+        ).where(OutboundEmail.id.in_(freed) & stalled).execute()
+    waited = [i for why in (DUE, NOT_TAKEN, QUEUE_LOST) for i in reasons.get(why, [])]
+    if waited:
+        OutboundEmail.update(lease_until=mark).where(
+            OutboundEmail.id.in_(waited) & waiting
         ).execute()
-    return ids
+    return reasons
 
 
-def unmark_emails(ids: list[int], now: dt.datetime) -> None:
+def _why(row: OutboundEmail, here: Pass) -> str:
+    if row.status == "sending":
+        return WORKER_GONE if row.claimed_by in here.dead else LEASE_OVER
+    if row.lease_until is None:
+        return DUE
+    return NOT_TAKEN if row.lease_until < here.now else QUEUE_LOST
+
+
+def unmark_emails(ids: list[int], now) -> None:
     """Undo the enqueued marks of emails the broker did not take, so the next pass finds them."""
     if ids:
         OutboundEmail.update(lease_until=None).where(
@@ -40,4 +83,20 @@ def unmark_emails(ids: list[int], now: dt.datetime) -> None:
         ).execute()
 
 
-register(Sweep("emails", due_emails, unmark_emails, deliver_email))
+def delivery_message(ids: list[int]) -> dramatiq.Message:
+    """Return the message that delivers these emails (its time limit grows with their number)."""
+    limit = len(ids) * deliver_emails.options["time_limit"]
+    return deliver_emails.message_with_options(args=(ids,), time_limit=limit)
+
+
+def sending_holders() -> set[str]:
+    """Return the workers holding emails being sent."""
+    query = (
+        OutboundEmail.select(OutboundEmail.claimed_by)
+        .where(OutboundEmail.status == "sending")
+        .distinct()
+    )
+    return {row.claimed_by for row in query if row.claimed_by}
+
+
+register(Sweep("emails", due_emails, unmark_emails, delivery_message, batches, sending_holders))

@@ -13,7 +13,7 @@ import dramatiq
 
 from models import OutboundEmail, Person, clock, db
 from workers import settings as settings_mod
-from workers.outbound.delivery import deliver
+from workers.outbound.delivery import BatchDeliveryError, deliver_batch  # noqa: F401
 from workers.outbound.tokens import make_reply_address
 from workers.runtime import broker  # noqa: F401  (the broker, before the actor is declared)
 from workers.runtime.dbmiddleware import write_transaction
@@ -177,25 +177,13 @@ def enqueue_delivery(email_ids: list[int]) -> None:
         sent += len(batch)
 
 
-class BatchDeliveryError(Exception):
-    """Some emails of a delivery message raised; the message is retried for them."""
-
-
 @dramatiq.actor(queue_name="mail", max_retries=3, time_limit=90_000)
 def deliver_emails(email_ids: list[int]) -> None:
-    """Deliver each email of the batch on its own; one that raises does not stop the rest.
+    """Deliver each email of the batch on its own (``workers.outbound.delivery.deliver_batch``).
 
     ``time_limit`` is per email: :func:`enqueue_delivery` multiplies it by the batch size.
     """
-    failed = []
-    for email_id in email_ids:
-        try:
-            deliver(email_id)
-        except Exception:  # logged here; the retry claims again and skips those already sent
-            logger.exception("delivering email %s failed", email_id)
-            failed.append(email_id)
-    if failed:
-        raise BatchDeliveryError(f"{len(failed)} of {len(email_ids)} emails raised: {failed}")
+    deliver_batch(email_ids)
 
 
 def hand_to_scheduler(email_ids: list[int]) -> None:

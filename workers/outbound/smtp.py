@@ -1,7 +1,9 @@
-"""Open SMTP connections from ``SMTP_URL`` and keep one per worker thread."""
+"""Open SMTP connections from ``SMTP_URL``, keep one per worker thread, and send over them
+telling apart an answer lost after the final dot from a connection lost before it."""
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 import threading
@@ -15,7 +17,15 @@ SMTP_TIMEOUT = 30
 #: A connection idle longer than this is checked with NOOP before it is reused.
 IDLE_CHECK_SECONDS = 5
 
+#: A line starting with a dot, which the DATA stage doubles (RFC 5321 4.5.2).
+LEADING_DOT = re.compile(rb"(?m)^\.")
+
 _local = threading.local()
+
+
+class AnswerLost(smtplib.SMTPServerDisconnected):
+    """The connection ended after the message's data and final dot went out, before the
+    relay's answer came back: the relay may have taken the message (RFC 1047)."""
 
 
 @dataclass(frozen=True)
@@ -94,3 +104,41 @@ def discard() -> None:
             conn.close()
         except OSError:
             pass
+
+
+def send(conn: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
+    """Send one message as ``smtplib.SMTP.sendmail`` does, step by step, so that a connection
+    lost once the final dot was sent raises :class:`AnswerLost`, not a plain disconnect.
+
+    ``data`` has CRLF line endings. Refusals raise smtplib's usual exceptions.
+    """
+    conn.ehlo_or_helo_if_needed()
+    options = [f"size={len(data)}"] if conn.does_esmtp and conn.has_extn("size") else []
+    code, reply = conn.mail(sender, options)
+    if code != 250:
+        _reset(conn)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = conn.rcpt(recipient)
+    if code not in (250, 251):
+        _reset(conn)
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    code, reply = conn.docmd("data")
+    if code != 354:
+        _reset(conn)
+        raise smtplib.SMTPDataError(code, reply)
+    body = LEADING_DOT.sub(b"..", data)
+    conn.send(body + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+    try:
+        code, reply = conn.getreply()
+    except smtplib.SMTPServerDisconnected as exc:  # a timeout ends up here too
+        raise AnswerLost(f"no answer after the data was sent: {exc}") from exc
+    if code != 250:
+        _reset(conn)
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _reset(conn: smtplib.SMTP) -> None:
+    try:
+        conn.rset()
+    except (smtplib.SMTPException, OSError):
+        pass  # the next use finds the connection broken and opens another

@@ -10,13 +10,29 @@ import dramatiq
 from peewee import SqliteDatabase
 
 from models import Job, clock, db
-from workers.runtime import broker  # noqa: F401  (the broker, before the actor is declared)
+from workers.runtime import (
+    broker,  # noqa: F401  (the broker, before the actor is declared)
+    heartbeat,
+)
+from workers.runtime.dbmiddleware import database_cause
 from workers.runtime.plainsql import cancel_sql, insert_row
-from workers.runtime.scheduler import REENQUEUE_AFTER, Sweep, register
+from workers.runtime.scheduler import (
+    DUE,
+    LEASE_OVER,
+    NOT_TAKEN,
+    QUEUE_LOST,
+    REENQUEUE_AFTER,
+    WORKER_GONE,
+    Pass,
+    Sweep,
+    one_each,
+    register,
+)
 
 logger = logging.getLogger(__name__)
 
-#: How long a running job belongs to one worker before the scheduler hands it on.
+#: How long a running job belongs to one worker before the scheduler hands it on; a worker
+#: that dies loses it within seconds (its heartbeat stops), so this bounds a hung one.
 LEASE = dt.timedelta(minutes=10)
 
 #: A job that fails this many times stops being retried and is shown as failed.
@@ -107,7 +123,12 @@ def claim(job_id: int) -> Job | None:
     """Take a due job for this worker, or None if it is done or held by another."""
     now = clock.now()
     updated = (
-        Job.update(status="running", lease_until=now + LEASE, attempts=Job.attempts + 1)
+        Job.update(
+            status="running",
+            lease_until=now + LEASE,
+            attempts=Job.attempts + 1,
+            claimed_by=heartbeat.holder(),
+        )
         .where(
             (Job.id == job_id)
             & (Job.run_at <= now)
@@ -129,6 +150,12 @@ def run(job_id: int) -> str:
             raise UnknownJobKind(job.kind)
         func(job.payload)
     except Exception as exc:
+        if database_cause(exc) is not None:
+            # Not the job's fault: it goes back as it was, for the scheduler's next pass; if
+            # the database is down, the message waits for it (workers.runtime.dbmiddleware).
+            if heartbeat.hand_back(give_back, [job.id]):
+                return "handed back"
+            raise
         failed = job.attempts >= MAX_ATTEMPTS
         Job.update(
             status="failed" if failed else "pending",
@@ -145,28 +172,69 @@ def run(job_id: int) -> str:
     return "done"
 
 
-@dramatiq.actor(queue_name="jobs", max_retries=0, time_limit=300_000)
+def give_back(ids: list[int]) -> None:
+    """Put this worker's running jobs back to pending, due now, for the scheduler's next pass."""
+    held = Job.status == "running"
+    if heartbeat.holder():
+        held &= Job.claimed_by == heartbeat.holder()
+    Job.update(status="pending", lease_until=None, enqueued_at=None).where(
+        Job.id.in_(ids) & held
+    ).execute()
+
+
+# A handler's errors are recorded on the job, never raised: what reaches Dramatiq's retries is
+# a database error around the claim, worth another try on a new connection.
+@dramatiq.actor(queue_name="jobs", max_retries=3, time_limit=300_000)
 def run_job(job_id: int) -> None:
     """Run one due job."""
     run(job_id)
 
 
-def due_jobs(now: dt.datetime) -> list[int]:
-    """Return pending jobs now due (not enqueued lately) and stalled ones; mark them enqueued."""
-    fresh = (Job.status == "pending") & (
-        Job.enqueued_at.is_null() | (Job.enqueued_at < now - REENQUEUE_AFTER)
-    )
-    stalled = (Job.status == "running") & (Job.lease_until < now)
+def due_jobs(here: Pass) -> dict[str, list[int]]:
+    """Return pending jobs now due (not enqueued lately) and stalled ones, by why; put stalled
+    ones back to pending and mark them all enqueued."""
+    now = here.now
+    fresh = Job.status == "pending"
+    if not here.lost:
+        fresh &= Job.enqueued_at.is_null() | (Job.enqueued_at < now - REENQUEUE_AFTER)
+    over = Job.lease_until < now
+    if here.dead:
+        over |= Job.claimed_by.in_(sorted(here.dead))
+    stalled = (Job.status == "running") & over
     rows = (
-        Job.select(Job.id)
+        Job.select(Job.id, Job.status, Job.enqueued_at, Job.claimed_by)
         .where((Job.run_at <= now) & (fresh | stalled))
         .order_by(Job.run_at)
         .limit(BATCH)
     )
-    ids = [r.id for r in rows]
+    reasons: dict[str, list[int]] = {}
+    for row in rows:
+        reasons.setdefault(_why(row, here), []).append(row.id)
+    ids = [row_id for found in reasons.values() for row_id in found]
     if ids:
-        Job.update(enqueued_at=now).where(Job.id.in_(ids)).execute()
-    return ids
+        Job.update(status="pending", lease_until=None, enqueued_at=now).where(
+            Job.id.in_(ids) & (fresh | stalled)
+        ).execute()
+    return reasons
+
+
+def _why(row: Job, here: Pass) -> str:
+    if row.status == "running":
+        return WORKER_GONE if row.claimed_by in here.dead else LEASE_OVER
+    if row.enqueued_at is None:
+        return DUE
+    return QUEUE_LOST if row.enqueued_at >= here.now - REENQUEUE_AFTER else NOT_TAKEN
+
+
+def running_holders() -> set[str]:
+    """Return the workers running jobs."""
+    query = Job.select(Job.claimed_by).where(Job.status == "running").distinct()
+    return {row.claimed_by for row in query if row.claimed_by}
+
+
+def job_message(ids: list[int]) -> dramatiq.Message:
+    """Return the message that runs one job (jobs go one per message: each may take long)."""
+    return run_job.message(ids[0])
 
 
 def unmark_jobs(ids: list[int], now: dt.datetime) -> None:
@@ -175,4 +243,4 @@ def unmark_jobs(ids: list[int], now: dt.datetime) -> None:
         Job.update(enqueued_at=None).where(Job.id.in_(ids) & (Job.status == "pending")).execute()
 
 
-register(Sweep("jobs", due_jobs, unmark_jobs, run_job))
+register(Sweep("jobs", due_jobs, unmark_jobs, job_message, one_each, running_holders))

@@ -132,7 +132,7 @@ def insert_row(
 
 @lru_cache(maxsize=256)
 def claim_sql(count: int, mark: str) -> str:
-    """The claim of ``count`` messages: the ones received, or whose lease ran out.
+    """The claim of ``count`` messages by one holder: the ones received, or whose lease ran out.
 
     Written once per batch size; peewee would build the same statement for every batch, at
     twice the cost of running it.
@@ -140,7 +140,7 @@ def claim_sql(count: int, mark: str) -> str:
     ids = ", ".join([mark] * count)
     table = InboundMessage._meta.table_name
     return (
-        f'UPDATE "{table}" SET "status" = {mark}, "lease_until" = {mark},'
+        f'UPDATE "{table}" SET "status" = {mark}, "lease_until" = {mark}, "claimed_by" = {mark},'
         f' "attempts" = "attempts" + 1 WHERE "id" IN ({ids}) AND ("status" = {mark}'
         f' OR ("status" = {mark} AND "lease_until" < {mark})) RETURNING "id"'
     )
