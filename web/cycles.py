@@ -11,6 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 import workers.actors  # noqa: F401  (the broker and every actor: web enqueues work)
 from models import ActionItem, Cycle, InboundMessage, Membership, Programme, Rsvp
 from web import cycle_status as status
+from web.access import programme_or_404, visible_programmes
 from web.auth import login_required
 from web.charts import amount, fmt, line_chart, progress
 from web.cycle_forms import FormError, read_cycle_form, read_session
@@ -28,19 +29,18 @@ bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 MAX_NOTES = 20_000
 
 
-def _programme_or_404(programme_id) -> Programme:
-    return Programme.get_or_none(Programme.id == programme_id) or abort(404)
-
-
 def _cycle_or_404(cycle_id: int) -> Cycle:
-    return Cycle.get_or_none(Cycle.id == cycle_id) or abort(404)
+    """Return the cycle if the user may see its programme; otherwise answer 404."""
+    mine = visible_programmes().select(Programme.id)
+    cycle = Cycle.get_or_none((Cycle.id == cycle_id) & Cycle.programme.in_(mine))
+    return cycle or abort(404)
 
 
 @bp.route("/new", methods=("GET", "POST"))
 @login_required
 def create():
     """Set up a cycle for a programme."""
-    programme = _programme_or_404(request.args.get("programme", type=parse_id))
+    programme = programme_or_404(request.args.get("programme", type=parse_id))
     if request.method == "POST":
         error = None
         try:
@@ -66,7 +66,7 @@ def create():
 @login_required
 def clone():
     """Draft a cycle like the programme's last one, four weeks later."""
-    programme = _programme_or_404(request.args.get("programme", type=parse_id))
+    programme = programme_or_404(request.args.get("programme", type=parse_id))
     last = setup.last_cycle(programme)
     if last is None:
         flash("There is no earlier cycle to clone.")

@@ -6,8 +6,20 @@ import email.policy
 from email.parser import BytesHeaderParser
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
+from peewee import Expression
 
-from models import AuditEvent, InboundMessage, Person, clock
+from models import (
+    ActionItem,
+    AuditEvent,
+    Cycle,
+    InboundMessage,
+    Membership,
+    Person,
+    Programme,
+    Session,
+    clock,
+)
+from web.access import is_admin, visible_programmes
 from web.auth import login_required
 from web.ids import parse_id
 from workers.inbound.appliers import APPLIERS
@@ -21,15 +33,61 @@ bp = Blueprint("quarantine", __name__, url_prefix="/quarantine")
 #: Messages listed on one page, newest first.
 PAGE_SIZE = 200
 
+#: Models of the objects a reply can be about, by object type; each has a ``programme``.
+OBJECT_MODELS = {"cycle": Cycle, "notes": Cycle, "session": Session, "item": ActionItem}
+
 #: Headers shown when a coordinator reads a kept message.
 SHOWN_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To")
 
 
+def _mine() -> Expression:
+    """Which messages the user may see: about their programmes, or from their people.
+
+    A message about an object of a known kind belongs to that object's programme; one
+    about nothing Tandem knows, to the programmes its sender takes part in; one from
+    nobody known, to administrators only.
+    """
+    mine = visible_programmes().select(Programme.id)
+    members = Membership.select(Membership.person).where(Membership.programme.in_(mine))
+    known = InboundMessage.object_type.in_(list(OBJECT_MODELS))
+    visible = ~known & InboundMessage.person.in_(members)
+    for object_type, model in OBJECT_MODELS.items():
+        ids = model.select(model.id).where(model.programme.in_(mine))
+        visible |= (InboundMessage.object_type == object_type) & InboundMessage.object_id.in_(ids)
+    return visible
+
+
+def _kept_messages():
+    query = InboundMessage.select().where(InboundMessage.status == "quarantined")
+    return query if is_admin(g.user) else query.where(_mine())
+
+
 def _kept(message_id: int) -> InboundMessage:
-    row = InboundMessage.get_or_none(InboundMessage.id == message_id)
-    if row is None or row.status != "quarantined":
+    row = _kept_messages().where(InboundMessage.id == message_id).first()
+    if row is None:
         abort(404)
     return row
+
+
+def _people():
+    """Select the people a message may be applied as: the user's programmes' members."""
+    query = Person.select().order_by(Person.name)
+    if is_admin(g.user):
+        return query
+    mine = visible_programmes().select(Programme.id)
+    members = Membership.select(Membership.person).where(Membership.programme.in_(mine))
+    return query.where(Person.id.in_(members))
+
+
+def _may_apply_to(object_type: str, object_id: int) -> bool:
+    """Tell whether the user may apply a message to this object (one of their programmes')."""
+    if is_admin(g.user):
+        return True
+    model = OBJECT_MODELS.get(object_type)
+    if model is None:
+        return False
+    mine = visible_programmes().select(Programme.id)
+    return model.select().where((model.id == object_id) & model.programme.in_(mine)).exists()
 
 
 @bp.route("/")
@@ -37,8 +95,7 @@ def _kept(message_id: int) -> InboundMessage:
 def index():
     """List the kept messages with their reason, sender, subject and arrival time."""
     rows = (
-        InboundMessage.select()
-        .where(InboundMessage.status == "quarantined")
+        _kept_messages()
         .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
         .limit(PAGE_SIZE)
     )
@@ -57,7 +114,7 @@ def show(message_id: int):
         headers=headers_of(bytes(row.raw)),
         trimmed=row.reply_text or trimmed,
         full_text=full,
-        people=Person.select().order_by(Person.name).limit(1000),
+        people=_people().limit(1000),
         object_types=sorted(APPLIERS),
     )
 
@@ -67,7 +124,7 @@ def show(message_id: int):
 def apply(message_id: int):
     """Apply a kept message as the chosen person to the chosen object."""
     row = _kept(message_id)
-    person = Person.get_or_none(Person.id == request.form.get("person_id", type=parse_id))
+    person = _people().where(Person.id == request.form.get("person_id", type=parse_id)).first()
     object_type = request.form.get("object_type", "").strip()
     object_id = request.form.get("object_id", type=parse_id)
     error = None
@@ -75,6 +132,8 @@ def apply(message_id: int):
         error = "Choose the person the message is from."
     elif not object_type or object_id is None:
         error = "Choose what the message is about (a kind and a number)."
+    elif not _may_apply_to(object_type, object_id):
+        error = f"There is no {object_type} {object_id} in your programmes."
     if error is None:
         try:
             summary = apply_as(row, person, object_type, object_id)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from models import LoginAttempt, Programme, User, clock
+from models import LoginAttempt, Membership, Person, Programme, User, clock
 from web.auth import create_user
 
 EMAIL = "coord@example.org"
@@ -43,8 +43,11 @@ def test_it_stores_only_a_password_hash(user):
 
 
 def test_it_logs_in_and_shows_the_programmes(client, user):
-    # Given a programme
-    Programme.create(name="Prefects 2026", kind="mentoring")
+    # Given a programme she coordinates (a coordinator sees only those)
+    programme = Programme.create(name="Prefects 2026", kind="mentoring")
+    user.person = Person.create(name=user.name, email=user.email)
+    user.save()
+    Membership.create(programme=programme, person=user.person, role="coordinator")
     # When the coordinator logs in
     response = login(client)
     # Then they land on the programmes page, which lists it

@@ -30,8 +30,12 @@ def live_server(db):
     from workers import settings as settings_mod
 
     app = create_app({"DATABASE_URL": settings_mod.get().database_url})
-    create_user("cora@example.org", "Cora", PASSWORD)
     programme = Programme.create(name="Retention review", timezone="Europe/London")
+    cora = Person.create(name="Cora", email="cora@example.org")
+    Membership.create(programme=programme, person=cora, role="coordinator")
+    user = create_user("cora@example.org", "Cora", PASSWORD)
+    user.person = cora  # her login stands for the programme's coordinator
+    user.save()
     for name, address, role in (
         ("Fay Facilitator", "fay@example.org", "facilitator"),
         ("John Smith", "john@example.org", "stakeholder"),

@@ -14,6 +14,7 @@ from models import (
     MetricValue,
     OutboundEmail,
     Participant,
+    Person,
     Session,
     clock,
 )
@@ -34,7 +35,10 @@ def world(db):
 
 @pytest.fixture
 def coordinator(client, world):
-    create_user("cora@example.org", "Cora", "a long enough password")
+    user = create_user("cora@example.org", "Cora", "a long enough password")
+    # Cora coordinates the programme: her login stands for her person, who sees it.
+    user.person = Person.get(Person.email == "cora@example.org")
+    user.save()
     path = "/auth/login"
     client.post(
         path,

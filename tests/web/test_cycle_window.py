@@ -21,7 +21,8 @@ COUNTS_RE = re.compile(r"(\d+) done · (\d+) open · (\d+) blocked")
 
 @pytest.fixture
 def coordinator(client):
-    create_user("cora@example.org", "Cora", PASSWORD)
+    # An administrator: the programme, made by each test, is not one she coordinates.
+    create_user("cora@example.org", "Cora", PASSWORD, role="admin")
     page = client.get("/auth/login").get_data(as_text=True)
     data = {"email": "cora@example.org", "password": PASSWORD}
     client.post("/auth/login", data={**data, "csrf_token": TOKEN_RE.search(page).group(1)})

@@ -16,7 +16,8 @@ from workers.inbound.appliers import APPLIERS
 
 @pytest.fixture
 def coordinator(client):
-    user = create_user("coord@example.org", "Cora", "a long password")
+    # An administrator: Ada's unmatched reply belongs to no programme, so only admins see it.
+    user = create_user("coord@example.org", "Cora", "a long password", role="admin")
     with client.session_transaction() as session:
         session["user_id"] = user.id
     return user

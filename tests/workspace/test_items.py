@@ -45,7 +45,7 @@ def test_it_adds_an_item_emails_the_owner_and_schedules_reminders(world):
     assert [e.kind for e in OutboundEmail.select()] == ["item-assigned"]
     assert Job.select().where(Job.key.startswith(f"item:{item.id}:reminder:")).count() == 2
     event = AuditEvent.get(AuditEvent.verb == "item.created")
-    assert (event.actor, event.data["owner"], event.data["due"]) == (
+    assert (event.actor, event.data["owner_id"], event.data["due"]) == (
         "user:1",
         john.id,
         "2026-11-20",

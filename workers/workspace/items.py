@@ -83,7 +83,8 @@ def add_item(
             actor=actor,
             programme=programme.id,
             title=title,
-            owner=owner.id,
+            owner=owner.name,
+            owner_id=owner.id,
             due=due.isoformat() if due else None,
         )
     return item
@@ -127,7 +128,7 @@ def reassign_item(
     owner = _owner(owner)
     if owner.id == item.owner_id:
         return False
-    before = item.owner_id
+    before = item.owner
     with outbox.transaction():
         update_by_id(ActionItem, item.id, {"owner": owner.id})
         item.owner = owner
@@ -149,7 +150,13 @@ def reassign_item(
                 key=f"item:{item.id}:assigned:{update.id}",
                 about=("item", item.id),
             )
-        _audit("item.reassigned", item, actor, old_owner=before, new_owner=owner.id)
+        _audit(
+            "item.reassigned",
+            item,
+            actor,
+            owner=[before.name if before else None, owner.name],
+            owner_id=[before.id if before else None, owner.id],
+        )
     return True
 
 

@@ -6,7 +6,7 @@ audits the change; each raises ``PersonError`` with the reason to show beside th
 
 from __future__ import annotations
 
-from models import AuditEvent, EmailAlias, Membership, Person, Programme, clock, db
+from models import AuditEvent, EmailAlias, Membership, Person, Programme, User, clock, db
 from workers import settings as settings_mod
 from workers.workspace import checks
 from workers.workspace.errors import InvalidValue, PersonError
@@ -63,6 +63,19 @@ def free_address(value: str, person: Person | None = None, field: str = "email")
             f"{address} is already the address of {owner.name} ({owner.email})", field=field
         )
     return address
+
+
+def login_person(user: User, *, actor: str = "system") -> Person:
+    """Return the person a web login stands for, linking (or adding) one by its address."""
+    if user.person_id is not None:
+        return Person.get_by_id(user.person_id)
+    with db.atomic():
+        person = Person.by_email(user.email)
+        if person is None:
+            person = add_person(user.name, user.email, actor=actor)
+        User.update(person=person).where(User.id == user.id).execute()
+    user.person = person
+    return person
 
 
 def add_person(
