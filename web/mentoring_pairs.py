@@ -107,6 +107,7 @@ def schedule_group(programme_id: int, group_id: int):
     location = form.get("location", "")
 
     def step():
+        """Check the rhythm and length, then set the sessions."""
         if rhythm not in ("biweekly", "monthly", "once") or not 15 <= minutes <= 480:
             raise MentoringError("choose a rhythm and a length from 15 to 480 minutes")
         sessions.schedule_group(group.id, first, minutes, zone, rhythm, min(count, 52), kind,
@@ -168,6 +169,7 @@ def add_goal(programme_id: int, group_id: int):
     form = request.form
 
     def step():
+        """Read the numbers and the date, then add the goal."""
         try:
             target = float(form.get("target", ""))
             baseline = float(form.get("baseline") or 0)
@@ -199,6 +201,7 @@ def new_group(programme_id: int):
     found = {}
 
     def step():
+        """Create the group, keeping it for the redirect."""
         found["group"] = pages.create_group(programme, form.get("theme", ""), mentors, mentees,
                                             form.get("rhythm", "biweekly"))  # fmt: skip
 
