@@ -27,9 +27,7 @@ from workers.outbound import outbox
 from workers.outbound.invites import describe_time
 from workers.reading.itip import CalendarReply, parse_all
 from workers.tracking import events
-
-#: Tracking events a mentee's answer records.
-ANSWER_EVENTS = {"ACCEPTED": "rsvp_accept", "DECLINED": "rsvp_decline"}
+from workers.tracking.engagement import RSVP_KINDS
 
 
 def instant(value: str, zone: str) -> dt.datetime | dt.date | None:
@@ -160,7 +158,7 @@ def _apply_series(series, person, answer: CalendarReply, partstat: str, proposed
 
 def _record(series, person: Person, partstat: str, before: str, ref: str) -> None:
     """Count a mentee's new answer as an event (tracking reads it for engagement and risk)."""
-    kind = ANSWER_EVENTS.get(partstat)
+    kind = RSVP_KINDS.get(partstat)
     mentee = any(a.person.id == person.id and a.role == "mentee" for a in attendees(series.group))
     if kind and partstat != before and mentee:
         events.record(series.programme_id, person.id, kind, ref=ref)
