@@ -106,7 +106,7 @@ def test_the_cycle_page_lists_the_emails_not_delivered(relay_down, client):
     row = invitation(world)
     attempt_until(row.id, "failed")
     # When the coordinator opens the cycle page
-    create_user("cora@example.org", "Cora", "a long enough password")
+    create_user("cora@example.org", "Cora", "a long enough password", role="admin")
     page = client.get("/auth/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     client.post(
