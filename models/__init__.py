@@ -1,5 +1,6 @@
 """Tandem's data model: one module per aggregate, re-exported here."""
 
+from models.accounts import Invitation, PasswordReset, UserSession
 from models.action import ActionItem, ActionItemUpdate
 from models.attachments import EmailAttachment
 from models.audit import AuditEvent
@@ -61,6 +62,9 @@ ALL_MODELS = [
     LoginAttempt,
     Programme,
     Membership,
+    UserSession,
+    Invitation,
+    PasswordReset,
     Cycle,
     Session,
     Participant,

@@ -87,8 +87,9 @@ class User(BaseModel):
 
 
 class LoginAttempt(BaseModel):
-    """One failed login, kept to rate-limit guessing per address and per client."""
+    """One failed try from a client: a wrong password for ``email``, or (``email`` empty) an
+    invitation or reset link that did not work; kept to slow that client's guessing."""
 
     email = CharField(index=True)
-    remote_addr = CharField(index=True)
+    remote_addr = CharField(index=True)  # the client: an IPv4 address or an IPv6 /64
     at = DateTimeField(default=utcnow, index=True)

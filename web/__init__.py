@@ -7,15 +7,18 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import db, init_db
 from web import (
     accesslog,
+    accounts,
     assessment_form,
     auth,
     cli,
     cli_mentoring,
     cli_workspace,
+    coordinators,
     cycles,
     devmail,
     errors,
@@ -59,6 +62,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
+    if settings.trusted_proxies:
+        # The client's address (login throttling counts by it) and scheme from the proxies.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
     if getattr(db.obj, "tandem_url", None) != settings.database_url:
         init_db(settings.database_url)
     csrf.init_app(app)
@@ -73,6 +81,8 @@ def create_app(test_config: dict | None = None) -> Flask:
             db.close()
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(coordinators.bp)
     app.register_blueprint(programmes.bp)
     app.register_blueprint(cycles.bp)
     app.register_blueprint(mentoring.bp)

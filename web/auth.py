@@ -1,72 +1,73 @@
-"""Coordinator login and logout, with a rate limit on guessing."""
+"""Coordinator login and logout: sessions kept on the server, guessing slowed per client."""
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
-from werkzeug.security import check_password_hash, generate_password_hash
+from flask import (
+    Blueprint,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
-from models import LoginAttempt, User, clock
+from models import User
+from workers.accounts import sessions, throttle
+from workers.accounts.passwords import create_user, password_matches
+
+__all__ = ["bp", "create_user", "log_in", "login_required", "safe_next"]
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-#: Failed logins allowed per address and per client within the window.
-MAX_FAILURES = 5
-#: How long failed logins count against an address or client.
-FAILURE_WINDOW = dt.timedelta(minutes=15)
-
-#: Checked when no user has the address, so both cases take as long (no probing by timing).
-DUMMY_HASH = generate_password_hash("no such user")
+#: The cookie session's entry that holds the server-side session's key.
+SESSION_KEY = "sid"
 
 
-def create_user(email: str, name: str, password: str, role: str = "coordinator") -> User:
-    """Create a web login with a hashed password."""
-    return User.create(
-        email=email.strip().lower(),
-        name=name,
-        password_hash=generate_password_hash(password),
-        role=role,
+def client() -> str:
+    """Return the key the throttle counts this request's client under."""
+    return throttle.client_key(request.remote_addr)
+
+
+def throttled(template: str, wait: int, **ctx):
+    """Render ``template`` with a 429 that says how long to wait (Retry-After too)."""
+    flash(f"Too many failed attempts from here. Try again in {throttle.describe_wait(wait)}.")
+    response = make_response(render_template(template, **ctx), 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def log_in(user: User) -> None:
+    """Start a server-side session for ``user`` and put its key in a fresh cookie session."""
+    session.clear()
+    session.permanent = True
+    session[SESSION_KEY] = sessions.start_session(
+        user, request.remote_addr or "", request.headers.get("User-Agent", "")
     )
-
-
-def too_many_failures(email: str, remote_addr: str) -> bool:
-    """Tell whether this address or client has failed too often recently."""
-    since = clock.now() - FAILURE_WINDOW
-    recent = LoginAttempt.select().where(LoginAttempt.at > since)
-    by_email = recent.where(LoginAttempt.email == email).count()
-    by_addr = recent.where(LoginAttempt.remote_addr == remote_addr).count()
-    return by_email >= MAX_FAILURES or by_addr >= MAX_FAILURES * 4
-
-
-def password_matches(user: User | None, password: str) -> bool:
-    """Check ``password`` against the user's hash, taking as long when there is no user."""
-    matches = check_password_hash(user.password_hash if user else DUMMY_HASH, password)
-    return user is not None and matches
+    g.user = user
 
 
 @bp.route("/login", methods=("GET", "POST"))
 def login():
     """Log a coordinator in."""
     if request.method == "POST":
-        email = request.form.get("email", "").strip().lower()
+        email = request.form.get("email", "").strip().lower()[:254]
         password = request.form.get("password", "")
-        remote = request.remote_addr or "?"
-        error = None
+        wait = throttle.wait_seconds(client(), email)
+        if wait:
+            return throttled("web/auth/login.html", wait)
         user = User.get_or_none((User.email == email) & (User.is_active == True))  # noqa: E712
-        if too_many_failures(email, remote):
-            error = "Too many failed attempts. Wait 15 minutes and try again."
-        elif not password_matches(user, password):
-            LoginAttempt.create(email=email, remote_addr=remote)
-            error = "Incorrect email or password."
-        if error is None:
-            session.clear()
-            session.permanent = True
-            session["user_id"] = user.id
+        if password_matches(user, password):
+            throttle.clear_failures(client(), email)
+            log_in(user)
             return redirect(safe_next(request.args.get("next")))
-        flash(error)
+        throttle.record_failure(client(), email)
+        flash("Incorrect email or password.")
     return render_template("web/auth/login.html")
 
 
@@ -85,15 +86,19 @@ def safe_next(target: str | None) -> str:
 
 @bp.route("/logout", methods=("POST",))
 def logout():
-    """Log out and forget the session."""
+    """Log out: end the session on the server, so no copy of the cookie works any more."""
+    sessions.end_session(session.get(SESSION_KEY))
     session.clear()
     return redirect(url_for("auth.login"))
 
 
 @bp.before_app_request
 def load_logged_in_user() -> None:
-    user_id = session.get("user_id")
-    g.user = User.get_or_none(User.id == user_id) if user_id else None
+    """Find who is logged in from the session's key; an ended session is nobody."""
+    key = session.get(SESSION_KEY)
+    g.user = sessions.session_user(key)
+    if key and g.user is None:
+        session.pop(SESSION_KEY, None)
 
 
 def login_required(view):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import click
 from flask import Flask, current_app
@@ -10,13 +11,18 @@ from flask import Flask, current_app
 import workers.actors  # noqa: F401  (the broker and every actor: web enqueues work)
 from models import User
 from models.migrations import migrate
+from web.access import ADMIN_ROLE
 from web.auth import create_user
 from web.cycles import cycle_cli
 from web.inbound import COMMANDS as INBOUND_COMMANDS
+from workers.accounts.errors import AccountError
+from workers.accounts.passwords import check_name, check_new_password
 from workers.dev import demo
 from workers.dev.catcher import serve_forever
 from workers.inbound.explain import explain_files
 from workers.runtime.scheduler import run_forever
+from workers.workspace.checks import normalize_email
+from workers.workspace.errors import InvalidValue
 
 
 @click.command("init-db")
@@ -26,16 +32,46 @@ def init_db_command() -> None:
     click.echo(f"Database ready (applied: {applied or 'nothing, already current'}).")
 
 
+def _read_password(from_stdin: bool) -> str:
+    """Read a new password from the first line of standard input, or prompt for it twice."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _create_login(email: str, name: str, password: str, role: str) -> None:
+    """Create a login after checking the address, the name and the password."""
+    try:
+        address = normalize_email(email)
+        name = check_name(name)
+        check_new_password(password, email=address)
+    except (InvalidValue, AccountError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if User.get_or_none(User.email == address):
+        raise click.ClickException(f"a user with email {address} exists already")
+    create_user(address, name, password, role=role)
+    click.echo(f"Created {role} {address}.")
+
+
 @click.command("create-user")
 @click.argument("email")
 @click.argument("name")
 @click.password_option()
 def create_user_command(email: str, name: str, password: str) -> None:
-    """Create a coordinator login."""
-    if User.get_or_none(User.email == email.lower()):
-        raise click.ClickException(f"a user with email {email} exists already")
-    create_user(email, name, password)
-    click.echo(f"Created coordinator {email}.")
+    """Create a coordinator login (a coordinator sees the programmes they coordinate)."""
+    _create_login(email, name, password, "coordinator")
+
+
+admin_cli = click.Group("admin", help="Administrators: logins that see every programme.")
+
+
+@admin_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="The administrator's name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def admin_create_command(email: str, name: str, password_stdin: bool) -> None:
+    """Create an administrator login, for example the first one of an empty database."""
+    _create_login(email, name, _read_password(password_stdin), ADMIN_ROLE)
 
 
 @click.command("scheduler")
@@ -80,6 +116,7 @@ def init_app(app: Flask) -> None:
     for command in (init_db_command, create_user_command, scheduler_command, catcher_command):
         app.cli.add_command(command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(admin_cli)
     app.cli.add_command(mail_parse_command)
 
     app.cli.add_command(cycle_cli)

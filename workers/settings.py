@@ -52,6 +52,7 @@ DEFAULTS = {
     "BRIEF_BEFORE_HOURS": "2",
     "ITEM_REMINDER_DAYS": "3,1",
     "NEXT_CYCLE_WEEKS": "4",
+    "TRUSTED_PROXIES": "0",
 }
 
 #: What TANDEM_ENV may say: ``dev`` (``make run``, the tests) makes do with a weak SECRET_KEY.
@@ -103,6 +104,7 @@ class Settings:
     next_cycle_weeks: int = 4
     secret_key_previous: tuple[str, ...] = ()
     tandem_env: str = "production"
+    trusted_proxies: int = 0
 
     @property
     def verification_keys(self) -> tuple[str, ...]:
@@ -243,6 +245,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "brief_before_hours": _int("BRIEF_BEFORE_HOURS", env["BRIEF_BEFORE_HOURS"]),
         "item_reminder_days": _ints("ITEM_REMINDER_DAYS", env["ITEM_REMINDER_DAYS"]),
         "next_cycle_weeks": _int("NEXT_CYCLE_WEEKS", env["NEXT_CYCLE_WEEKS"], 1),
+        "trusted_proxies": _int("TRUSTED_PROXIES", env["TRUSTED_PROXIES"], 0, 5),
         "trusted_authserv_ids": tuple(
             s.strip().lower() for s in env["TRUSTED_AUTHSERV_IDS"].split(",") if s.strip()
         ),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 
-from models import LoginAttempt, Membership, Person, Programme, User, clock
+from models import Membership, Person, Programme, User
 from web.auth import create_user
 
 EMAIL = "coord@example.org"
@@ -127,22 +126,6 @@ def test_it_logs_out_only_by_post_with_csrf(client, user):
     response = client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/")})
     assert response.status_code == 302
     assert client.get("/").status_code == 302
-
-
-def test_it_locks_the_address_after_five_failures_for_fifteen_minutes(client, user):
-    # Given five wrong passwords
-    for _ in range(5):
-        assert "Incorrect" in login(client, password="wrong").get_data(as_text=True)
-    assert LoginAttempt.select().count() == 5
-    # When the right password comes next, it is refused
-    refused = login(client)
-    assert refused.status_code == 200
-    assert "Too many failed attempts" in refused.get_data(as_text=True)
-    clock.travel(dt.timedelta(minutes=14))
-    assert "Too many failed attempts" in login(client).get_data(as_text=True)
-    # Then once the window has passed it works again
-    clock.travel(dt.timedelta(minutes=2))
-    assert login(client).status_code == 302
 
 
 def test_it_locks_a_client_guessing_many_addresses(client, user):

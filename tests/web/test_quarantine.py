@@ -8,6 +8,7 @@ import pytest
 
 from models import ActionItemUpdate, AuditEvent, InboundMessage
 from tests import mailfactory as mf
+from tests.logins import log_in
 from web.auth import create_user
 from workers.inbound import store as inbound_store
 from workers.inbound import worker as inbound_worker
@@ -18,8 +19,7 @@ from workers.inbound.appliers import APPLIERS
 def coordinator(client):
     # An administrator: Ada's unmatched reply belongs to no programme, so only admins see it.
     user = create_user("coord@example.org", "Cora", "a long password", role="admin")
-    with client.session_transaction() as session:
-        session["user_id"] = user.id
+    log_in(client, user)
     return user
 
 
