@@ -1,11 +1,11 @@
 """Trigger a follow-up cycle with N stakeholders and time it against a plain SMTP loop.
 
-Run: ``/tmp/venv/bin/python bench/bench_trigger.py`` (``--n 10000`` for the full size)
+Run: ``.venv/bin/python bench/bench_trigger.py`` (``--n 10000`` for the full size)
 
 1. The system: a cycle with N stakeholders (each owning an item and a metric) is triggered;
-   the outbox rows are delivered by ``dramatiq workers.actors -p 2`` on a private Redis (SQLite file,
-   or DATABASE_URL when it names PostgreSQL). Timed from the trigger until the sink has
-   accepted all 2N emails (an invitation and an update request each).
+   the outbox rows are delivered by ``dramatiq workers.actors -p 2`` on a private Redis
+   (SQLite file, or DATABASE_URL when it names PostgreSQL). Timed from the trigger until the
+   sink has accepted all 2N emails (an invitation and an update request each).
 2. The floor: the same 2N emails, loaded beforehand, rendered and sent over one SMTP
    connection by a plain loop (no queue, no database).
 Prints both, and the ratio floor/system (target: at least 0.5).

@@ -1,7 +1,8 @@
 """Every actor module, gathered for the worker command: ``dramatiq workers.actors``.
 
-Importing this module sets up the broker (``workers.runtime.broker``), declares every actor
-and registers every job handler, reply applier and scheduler sweep.
+Importing this module sets up the broker (``workers.runtime.broker``, which every actor
+module imports first), declares every actor and registers every job handler, reply applier
+and scheduler sweep.
 """
 
 from workers.followup import (  # noqa: F401
@@ -15,7 +16,13 @@ from workers.followup import (  # noqa: F401
     trigger,
 )
 from workers.inbound import due as inbound_due  # noqa: F401
-from workers.mentoring import assessment_replies, attendance  # noqa: F401
-from workers.mentoring import desk, feedback, relay, rsvps  # noqa: F401
-from workers.outbound import delivery, due, outbox  # noqa: F401,I001
-from workers.runtime import broker, jobs  # noqa: F401  (the broker first, then the actors)
+from workers.mentoring import (  # noqa: F401
+    assessment_replies,
+    attendance,
+    desk,
+    feedback,
+    relay,
+    rsvps,
+)
+from workers.outbound import delivery, due, outbox  # noqa: F401
+from workers.runtime import broker, jobs  # noqa: F401

@@ -50,7 +50,9 @@ def test_it_reminds_item_owners_by_the_programmes_item_reminder_days(db):
     edit_programme(world["programme"], item_reminder_days="5,2")
     item = world["items"][0]
     schedule_item(item)
-    keys = sorted(j.key for j in Job.select().where(Job.key.startswith(f"item:{item.id}:reminder:")))
+    keys = sorted(
+        j.key for j in Job.select().where(Job.key.startswith(f"item:{item.id}:reminder:"))
+    )
     due = item.due_date.isoformat()
     assert keys == [f"item:{item.id}:reminder:2:{due}", f"item:{item.id}:reminder:5:{due}"]
 
