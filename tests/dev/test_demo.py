@@ -11,6 +11,7 @@ from models import (
     ActionItem,
     Cycle,
     Job,
+    MatchProposal,
     Membership,
     Metric,
     Person,
@@ -59,8 +60,41 @@ def test_it_loads_a_mentoring_programme_with_mentors_and_mentees(db):
 
     programme = Programme.get(Programme.name == "Prefect Mentoring 2026-27")
     roles = [m.role for m in programme.memberships]
-    assert roles.count("mentor") == 2
-    assert roles.count("mentee") == 4
+    assert roles.count("mentor") == 3
+    assert roles.count("mentee") == 5
+    zones = {m.person.timezone for m in programme.memberships if m.role != "coordinator"}
+    assert zones == {"Europe/London", "America/New_York"}
+
+
+def test_it_opens_the_mentoring_programme_on_a_match_proposal(db):
+    # Given a first run on a Wednesday in November
+    clock.freeze(dt.datetime(2026, 11, 18, 9, 0))
+
+    # When the demo data is loaded
+    demo.load()
+
+    # Then a draft proposal pairs four mentees, two of them across London and New York
+    programme = Programme.get(Programme.name == demo.MENTORING_NAME)
+    proposal = MatchProposal.get(MatchProposal.programme == programme)
+    assert proposal.status == "draft"
+    pairs = {p.mentee.email: p for p in proposal.pairs}
+    assert set(pairs) == {
+        "ella.morgan@example.org",
+        "noah.clarke@example.org",
+        "sofia.alvarez@example.org",
+        "jayden.reyes@example.org",
+    }
+    assert pairs["noah.clarke@example.org"].mentor.email == "marcus.lee@example.org"
+    assert pairs["sofia.alvarez@example.org"].mentor.email == "priya.shah@example.org"
+    assert all(p.shared_hours >= 1 and p.parts for p in pairs.values())
+    # the mentor without orientation is not matched, and one mentee is left with the reason
+    assert "hannah.becker@example.org" not in {p.mentor.email for p in pairs.values()}
+    assert proposal.unmatched == [
+        {
+            "mentee": "amelia.hughes@example.org",
+            "reason": "no shared time of at least 60 minutes with any mentor",
+        }
+    ]
 
 
 def test_it_adds_nothing_when_loaded_twice(db, tmp_path):

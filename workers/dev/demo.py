@@ -14,7 +14,6 @@ from models import (
     ActionItem,
     Cycle,
     Membership,
-    MentorProfile,
     Metric,
     Participant,
     Person,
@@ -25,13 +24,14 @@ from models import (
     db,
 )
 from workers import settings as settings_mod
+from workers.dev import demo_mentoring
 from workers.followup.items import schedule_item
 
 #: The follow-up programme whose presence means the demo data is loaded.
 FOLLOWUP_NAME = "Prefect Leadership 2026-27"
 
 #: The mentoring programme of the demo.
-MENTORING_NAME = "Prefect Mentoring 2026-27"
+MENTORING_NAME = demo_mentoring.MENTORING_NAME
 
 #: The demo coordinator's login (the password is random, kept in a file under var/).
 COORDINATOR = ("Grace Okafor", "coordinator@example.org", "Europe/London")
@@ -59,27 +59,6 @@ ACTION_ITEMS = [
     ("Agree a sports-captain role description with prefects", "luis.ortega@example.org", 9),
 ]
 
-#: Mentors: name, email, time zone, skills, capacity, format.
-MENTORS = [
-    (
-        "Priya Shah",
-        "priya.shah@example.org",
-        "Europe/London",
-        "public speaking, conflict",
-        2,
-        "one-to-one",
-    ),
-    ("Marcus Lee", "marcus.lee@example.org", "America/New_York", "organisation, sport", 3, "group"),
-]
-
-#: Mentees (new prefects): name, email, time zone, assessed needs.
-MENTEES = [
-    ("Ella Morgan", "ella.morgan@example.org", "Europe/London", ["public speaking"]),
-    ("Noah Clarke", "noah.clarke@example.org", "Europe/London", ["conflict", "confidence"]),
-    ("Sofia Alvarez", "sofia.alvarez@example.org", "America/New_York", ["organisation"]),
-    ("Jayden Reyes", "jayden.reyes@example.org", "America/New_York", ["sport", "teamwork"]),
-]
-
 
 def is_loaded() -> bool:
     """Tell whether the demo data is in the database already."""
@@ -93,7 +72,7 @@ def load() -> bool:
             return False
         coordinator = _person(*COORDINATOR, roles="coordinator")
         _load_followup(coordinator)
-        _load_mentoring(coordinator)
+        demo_mentoring.load(coordinator)
     return True
 
 
@@ -207,25 +186,3 @@ def _load_cycle(programme: Programme, people: dict[str, Person]) -> None:
             due_date=today + dt.timedelta(days=days),
         )
         schedule_item(item, people[owner])  # its reminders and overdue note, as if assigned
-
-
-def _load_mentoring(coordinator: Person) -> None:
-    programme = Programme.create(
-        name=MENTORING_NAME,
-        kind="mentoring",
-        timezone="Europe/London",
-        description="New prefects matched with experienced mentors, meeting every two weeks.",
-    )
-    _member(programme, coordinator, "coordinator")
-    for name, email, zone, skills, capacity, fmt in MENTORS:
-        mentor = _person(name, email, zone, roles="mentor")
-        _member(programme, mentor, "mentor")
-        MentorProfile.create(
-            person=mentor, programme=programme, skills=skills, capacity=capacity, format=fmt
-        )
-    for name, email, zone, needs in MENTEES:
-        mentee = _person(name, email, zone, roles="mentee")
-        _member(programme, mentee, "mentee")
-        MentorProfile.create(
-            person=mentee, programme=programme, capacity=0, format="either", needs=needs
-        )
