@@ -14,6 +14,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from models import Programme
 from web.access import programme_or_404
 from web.auth import login_required
+from web.ids import parse_id
 from workers.mentoring import orientation as orientation_mod
 from workers.mentoring import rules as rules_mod
 from workers.mentoring.errors import MentoringError
@@ -105,8 +106,8 @@ def save_rules(programme_id: int):
 def add_exclusion(programme_id: int):
     """Never pair one mentee with one mentor."""
     programme = mentoring_programme(programme_id)
-    mentee = member_of(programme, request.form.get("mentee", type=int) or 0, "mentee")
-    mentor = member_of(programme, request.form.get("mentor", type=int) or 0, "mentor")
+    mentee = member_of(programme, request.form.get("mentee", type=parse_id) or 0, "mentee")
+    mentor = member_of(programme, request.form.get("mentor", type=parse_id) or 0, "mentor")
     error = None
     if mentee is None or mentor is None:
         error = "Choose a mentee and a mentor of this programme."

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, request
 from models import Orientation
 from web.auth import login_required
 from web.cycle_forms import FormError, read_session
+from web.ids import parse_id
 from web.mentoring import actor, back, mentoring_programme
 from workers.mentoring import orientation as orientation_mod
 from workers.mentoring.assessment import send_assessments
@@ -25,7 +26,7 @@ def _orientation_or_404(programme, orientation_id: int) -> Orientation:
 
 
 def _facilitator_id(programme, form) -> int | None:
-    chosen = form.get("facilitator", type=int)
+    chosen = form.get("facilitator", type=parse_id)
     if not chosen:
         return None
     person = member_of(programme, chosen, "facilitator") or member_of(

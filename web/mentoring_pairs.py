@@ -15,6 +15,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 
 from models import Programme
 from web.auth import login_required
+from web.ids import parse_id
 from web.mentoring import actor, mentoring_programme
 from workers.mentoring import goals as goals_mod
 from workers.mentoring import occurrences, pages, resources, sessions
@@ -163,7 +164,7 @@ def add_goal(programme_id: int, group_id: int):
     """Add a SMART goal for one of the group's mentees."""
     programme = mentoring_programme(programme_id)
     group = _group(programme, group_id)
-    mentee = member_of(programme, request.form.get("person", type=int) or 0, "mentee")
+    mentee = member_of(programme, request.form.get("person", type=parse_id) or 0, "mentee")
     if mentee is None or mentee.id not in {a.person.id for a in attendees(group)}:
         abort(404)
     form = request.form

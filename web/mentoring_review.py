@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from models import MatchProposal
 from web.auth import login_required
+from web.ids import parse_id
 from web.mentoring import actor, mentoring_programme
 from workers.mentoring import guide as guide_mod
 from workers.mentoring import proposals
@@ -79,7 +80,7 @@ def _step(programme_id: int, proposal_id: int, step, done: str, anchor: str = "p
 @login_required
 def lock(programme_id: int, proposal_id: int):
     """Lock a pair so a re-run keeps it, or unlock it."""
-    pair_id = request.form.get("pair", type=int) or 0
+    pair_id = request.form.get("pair", type=parse_id) or 0
     locked = request.form.get("locked") == "1"
     return _step(
         programme_id,

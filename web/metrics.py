@@ -12,6 +12,7 @@ from peewee import JOIN
 from models import Cycle, Metric, MetricValue, Person, Programme
 from web.access import programme_or_404
 from web.auth import login_required
+from web.ids import parse_id
 from web.people import chosen_member, member_choices
 from web.trail import about, current_actor, current_person, rows
 from workers.workspace import metrics as workspace
@@ -157,7 +158,7 @@ def record(programme_id: int, metric_id: int):
     """Record a value of the metric for a cycle, or correct the one a reply gave."""
     programme = programme_or_404(programme_id)
     metric = metric_or_404(programme, metric_id)
-    cycle_id = request.form.get("cycle", type=int)
+    cycle_id = request.form.get("cycle", type=parse_id)
     cycle = Cycle.get_or_none((Cycle.id == cycle_id) & (Cycle.programme == programme))
     errors = {}
     if cycle_id is not None and cycle is None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from flask import request
 from peewee import Query
 
+from web.ids import parse_id
+
 #: Rows on one page of a list unless the view says otherwise.
 PER_PAGE = 50
 
@@ -33,7 +35,7 @@ class Page:
 
 def requested_page() -> int:
     """Return the page number the request asks for (``?page=N``), at least 1."""
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    return max(1, request.args.get("page", 1, type=parse_id) or 1)
 
 
 def paginate(query: Query, per_page: int = PER_PAGE, number: int | None = None) -> Page:

@@ -24,6 +24,7 @@ OBJECT_CODES = {
     "pair": "p",  # a mentoring pair's or group's sessions, plan and goals
     "relay": "m",  # a message to pass on to the rest of a mentoring pair or group
     "occurrence": "o",  # feedback after one mentoring session
+    "review": "r",  # a facilitator's score and feedback on one submission
 }
 CODE_OBJECTS = {v: k for k, v in OBJECT_CODES.items()}
 
@@ -74,6 +75,9 @@ def _signed_by_any(keys: str | Sequence[str], payload: str, sig: str) -> bool:
 
 
 def _b36(number: int) -> str:
+    # A negative number would never reach zero by floor division: refuse it.
+    if number < 0:
+        raise ValueError(f"cannot write {number} in base 36: it is negative")
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     out = ""
     while True:
@@ -88,6 +92,8 @@ def make_reply_address(
 ) -> str:
     """Return ``reply+<token>@domain`` for this recipient and object, valid for ``days``."""
     expires = (clock.now().date() - EPOCH).days + days
+    if expires < 0:  # a clock set before 2020 (the addresses' epoch)
+        raise TokenError(f"a reply address cannot expire before {EPOCH.isoformat()}")
     payload = f"{person_id}-{OBJECT_CODES[object_type]}-{object_id}-{_b36(expires)}"
     return f"reply+{payload}-{_sign(secret, payload)}@{domain}"
 
