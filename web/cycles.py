@@ -13,7 +13,6 @@ from models import ActionItem, Cycle, InboundMessage, Membership, Programme, Rsv
 from web import cycle_status as status
 from web.access import programme_or_404, visible_programmes
 from web.auth import login_required
-from web.charts import amount, fmt, line_chart, progress
 from web.cycle_forms import FormError, read_cycle_form, read_session
 from web.ids import parse_id
 from workers.followup import setup
@@ -22,6 +21,8 @@ from workers.followup.next_cycle import next_after
 from workers.followup.notes import apply_notes
 from workers.followup.summary import summarise_if_ready
 from workers.followup.trigger import trigger as trigger_cycle
+from workers.reports.charts import line_chart, progress
+from workers.reports.figures import amount, fmt
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 

@@ -1,4 +1,9 @@
-"""Small server-rendered SVG line charts of a metric against its target, over cycles."""
+"""SVG line charts of a metric against its target, drawn the same for pages and PDFs.
+
+Every element carries its look as presentation attributes (stroke, fill, font), so the SVG
+needs no stylesheet: a page shows it as it is (its CSS classes stay for the page's own
+rules), and ``pdfpage.place_svg`` draws the same bytes into a PDF with fpdf2.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from workers.reports.figures import amount, fmt, ticks
+
 #: Chart size in pixels, and the margins kept for the axis labels.
 WIDTH, HEIGHT = 340, 190
 LEFT, RIGHT, TOP, BOTTOM = 46, 64, 24, 36
@@ -14,8 +21,33 @@ LEFT, RIGHT, TOP, BOTTOM = 46, 64, 24, 36
 PAD = 0.08
 #: Longest axis label before it is shortened (the full text stays in the point's tooltip).
 MAX_LABEL = 12
-#: Colours of the value line and of the target, by whether it has been reached.
-LINE, TARGET, BASELINE = "#2f6fdf", "#1e8e3e", "#66788a"
+#: Colours: the value line, the target (and its good side), muted text, strong text, grid.
+LINE, TARGET, MUTED, INK, GRID = "#2563c9", "#187a34", "#5b6b7c", "#1f2933", "#eef2f7"
+#: The font of every label; a PDF registers a font of this first family name.
+FONT_FAMILY = "DejaVu Sans, system-ui, sans-serif"
+
+#: Each element class's look, as presentation attributes.
+STYLE = {
+    "svg": f'font-family="{FONT_FAMILY}" font-size="11"',
+    "text": f'fill="{MUTED}"',
+    "grid": f'stroke="{GRID}" stroke-width="1"',
+    "good-zone": f'fill="{TARGET}" fill-opacity="0.06"',
+    "target": f'stroke="{TARGET}" stroke-width="1.5" stroke-dasharray="5 4"',
+    "target-label": f'fill="{TARGET}" font-weight="bold"',
+    "line": f'fill="none" stroke="{LINE}" stroke-width="2"',
+    "point": f'fill="{LINE}" stroke="#ffffff" stroke-width="1.5"',
+    "value": f'fill="{INK}" font-weight="bold"',
+    "baseline": f'fill="#ffffff" stroke="{MUTED}" stroke-width="1.5"',
+    "empty": f'fill="{MUTED}" font-style="italic" font-size="12"',
+    "unit": f'fill="{MUTED}" font-size="10"',
+    "bar": f'fill="{LINE}"',
+    "bar-weak": f'fill="{MUTED}" fill-opacity="0.45"',
+}
+
+
+def look(name: str, css: str | None = None) -> Markup:
+    """Return ``class="..."`` plus the class's presentation attributes."""
+    return Markup(f'class="{css or name}" {STYLE[name]}')
 
 
 @dataclass(frozen=True)
@@ -40,39 +72,6 @@ class Series:
         return values[-1] if values else None
 
 
-def amount(value: float, unit: str = "") -> str:
-    """Format a number with its unit ("12 incidents", "85%")."""
-    if not unit:
-        return fmt(value)
-    return f"{fmt(value)}{'' if unit == '%' else ' '}{unit}"
-
-
-def fmt(value: float) -> str:
-    """Format a number briefly: no trailing zeros, at most two decimals."""
-    if not math.isfinite(value):
-        return str(value)
-    text = f"{round(value, 2):,.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def ticks(low: float, high: float, count: int = 4) -> list[float]:
-    """Return round tick values covering ``low``..``high`` (about ``count`` intervals)."""
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return [0.0, 1.0]
-    if high < low:
-        low, high = high, low
-    if high == low:
-        pad = abs(low) * 0.1 or 1.0
-        low, high = low - pad, high + pad
-    raw = (high - low) / count
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    first = math.floor(low / step) * step
-    last = math.ceil(high / step) * step
-    n = round((last - first) / step)
-    return [round(first + i * step, 10) for i in range(n + 1)]
-
-
 def progress(series: Series) -> tuple[int | None, str]:
     """Return the latest value's progress from baseline to target (percent) and the gap in words."""
     latest, target = series.latest(), series.target
@@ -94,8 +93,9 @@ def progress(series: Series) -> tuple[int | None, str]:
     return percent, text
 
 
-def _shorten(text: str) -> str:
-    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+def shorten(text: str, limit: int = MAX_LABEL) -> str:
+    """Cut a label to ``limit`` characters, ending with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _Scale:
@@ -123,27 +123,37 @@ class _Scale:
         return round(self.left + 12 + slot * (self.right - self.left - 24) / (self.slots - 1), 1)
 
 
-def _frame(series: Series, scale: _Scale, width: int, chart_id: str) -> list[Markup]:
-    parts = [
+def open_svg(width: float, height: float, chart_id: str, title: str, desc: str) -> list[Markup]:
+    """Return the opening of a chart's SVG: its size, font, title and description."""
+    return [
         Markup(
             '<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
-            'aria-labelledby="{id}-t {id}-d" xmlns="http://www.w3.org/2000/svg">'
-        ).format(w=width, h=scale.bottom + BOTTOM, id=chart_id),
-        Markup('<title id="{}-t">{} against target</title>').format(chart_id, series.name),
-        Markup('<desc id="{}-d">{}</desc>').format(chart_id, describe(series)),
+            'aria-labelledby="{id}-t {id}-d" xmlns="http://www.w3.org/2000/svg" {font}>'
+        ).format(w=width, h=height, id=chart_id, font=Markup(STYLE["svg"])),
+        Markup('<title id="{}-t">{}</title>').format(chart_id, title),
+        Markup('<desc id="{}-d">{}</desc>').format(chart_id, desc),
     ]
+
+
+def _frame(series: Series, scale: _Scale, width: int, chart_id: str) -> list[Markup]:
+    height = scale.bottom + BOTTOM
+    title = f"{series.name} against target"
+    parts = open_svg(width, height, chart_id, title, describe(series))
     for tick in scale.ticks:
         y = scale.y(tick)
         parts.append(
             Markup(
-                '<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
-                '<text class="tick" x="{}" y="{}" text-anchor="end">{}</text>'
-            ).format(scale.left, scale.right, y, y, scale.left - 6, y + 4, fmt(tick))
+                '<line {} x1="{}" x2="{}" y1="{}" y2="{}"/>'
+                '<text {} x="{}" y="{}" text-anchor="end">{}</text>'
+            ).format(
+                look("grid"), scale.left, scale.right, y, y,
+                look("text", "tick"), scale.left - 6, y + 4, fmt(tick),
+            )  # fmt: skip
         )
     if series.unit:
         parts.append(
-            Markup('<text class="unit" x="{}" y="{}" text-anchor="end">{}</text>').format(
-                scale.left - 6, TOP - 10, series.unit
+            Markup('<text {} x="{}" y="{}" text-anchor="end">{}</text>').format(
+                look("unit"), scale.left - 6, TOP - 10, series.unit
             )
         )
     return parts
@@ -157,47 +167,43 @@ def _target(series: Series, scale: _Scale) -> list[Markup]:
     good_top, good_bottom = (scale.top, y) if series.direction != "down" else (y, scale.bottom)
     return [
         Markup(
-            '<rect class="good-zone" x="{}" y="{}" width="{}" height="{}"/>'
-            '<line class="target" x1="{}" x2="{}" y1="{}" y2="{}"/>'
-            '<text class="target-label" x="{}" y="{}">target {}</text>'
+            '<rect {} x="{}" y="{}" width="{}" height="{}"/>'
+            '<line {} x1="{}" x2="{}" y1="{}" y2="{}"/>'
+            '<text {} x="{}" y="{}">target {}</text>'
         ).format(
-            scale.left,
-            good_top,
-            scale.right - scale.left,
-            max(good_bottom - good_top, 0),
-            scale.left,
-            scale.right,
-            y,
-            y,
-            scale.right + 4,
-            y + 4,
-            fmt(series.target),
-        )
+            look("good-zone"), scale.left, good_top,
+            scale.right - scale.left, max(good_bottom - good_top, 0),
+            look("target"), scale.left, scale.right, y, y,
+            look("target-label"), scale.right + 4, y + 4, fmt(series.target),
+        )  # fmt: skip
     ]
 
 
 def _points(series: Series, scale: _Scale) -> list[Markup]:
     parts, coords = [], []
     slot = 0
+    axis = look("text", "axis")
     if series.baseline is not None:
         x, y = scale.x(0), scale.y(series.baseline)
         coords.append((x, y))
         parts.append(
             Markup(
-                '<path class="baseline" d="M{} {}l5 5l-5 5l-5 -5z"><title>baseline: {}</title>'
-                '</path><text class="value" x="{}" y="{}" text-anchor="middle">{}</text>'
-                '<text class="axis" x="{}" y="{}" text-anchor="middle">baseline</text>'
+                '<path {} d="M{} {}l5 5l-5 5l-5 -5z"><title>baseline: {}</title></path>'
+                '<text {} x="{}" y="{}" text-anchor="middle">{}</text>'
+                '<text {} x="{}" y="{}" text-anchor="middle">baseline</text>'
             ).format(
-                x, y - 5, fmt(series.baseline), x, y - 9, fmt(series.baseline), x, scale.bottom + 16
-            )
+                look("baseline"), x, y - 5, fmt(series.baseline),
+                look("value"), x, y - 9, fmt(series.baseline),
+                axis, x, scale.bottom + 16,
+            )  # fmt: skip
         )
         slot = 1
     for i, (short, full, value) in enumerate(series.points, start=slot):
         x = scale.x(i)
         parts.append(
-            Markup(
-                '<text class="axis" x="{}" y="{}" text-anchor="middle">{}<title>{}</title></text>'
-            ).format(x, scale.bottom + 16, _shorten(short), full)
+            Markup('<text {} x="{}" y="{}" text-anchor="middle">{}<title>{}</title></text>').format(
+                axis, x, scale.bottom + 16, shorten(short), full
+            )
         )
         if value is None:
             continue
@@ -205,13 +211,16 @@ def _points(series: Series, scale: _Scale) -> list[Markup]:
         coords.append((x, y))
         parts.append(
             Markup(
-                '<circle class="value" cx="{}" cy="{}" r="4"><title>{}: {}</title></circle>'
-                '<text class="value" x="{}" y="{}" text-anchor="middle">{}</text>'
-            ).format(x, y, full, fmt(value), x, y - 9, fmt(value))
+                '<circle {} cx="{}" cy="{}" r="4"><title>{}: {}</title></circle>'
+                '<text {} x="{}" y="{}" text-anchor="middle">{}</text>'
+            ).format(
+                look("point", "value"), x, y, full, fmt(value),
+                look("value"), x, y - 9, fmt(value),
+            )  # fmt: skip
         )
     if len(coords) > 1:
         path = " ".join(f"{x},{y}" for x, y in coords)
-        parts.insert(0, Markup('<polyline class="line" points="{}"/>').format(path))
+        parts.insert(0, Markup('<polyline {} points="{}"/>').format(look("line"), path))
     return parts
 
 
@@ -237,7 +246,8 @@ def line_chart(
     parts += _points(series, scale)
     if not series.values():
         parts.append(
-            Markup('<text class="empty" x="{}" y="{}" text-anchor="middle">{}</text>').format(
+            Markup('<text {} x="{}" y="{}" text-anchor="middle">{}</text>').format(
+                look("empty"),
                 (scale.left + scale.right) / 2,
                 (scale.top + scale.bottom) / 2,
                 "no value reported yet",

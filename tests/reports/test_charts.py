@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from web.charts import Series, amount, describe, fmt, line_chart, progress, ticks
+from workers.reports.charts import Series, describe, line_chart, progress
+from workers.reports.figures import amount, fmt, ticks
 
 SVG = "{http://www.w3.org/2000/svg}"
 
