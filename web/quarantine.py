@@ -8,20 +8,11 @@ from email.parser import BytesHeaderParser
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
 from peewee import Expression
 
-from models import (
-    ActionItem,
-    AuditEvent,
-    Cycle,
-    InboundMessage,
-    Membership,
-    Person,
-    Programme,
-    Session,
-    clock,
-)
+from models import AuditEvent, InboundMessage, Membership, Person, Programme, clock
 from web.access import is_admin, visible_programmes
 from web.auth import login_required
 from web.ids import parse_id
+from workers.inbound import objects
 from workers.inbound.appliers import APPLIERS
 from workers.inbound.errors import InboundError
 from workers.inbound.pipeline import apply_as
@@ -32,9 +23,6 @@ bp = Blueprint("quarantine", __name__, url_prefix="/quarantine")
 
 #: Messages listed on one page, newest first.
 PAGE_SIZE = 200
-
-#: Models of the objects a reply can be about, by object type; each has a ``programme``.
-OBJECT_MODELS = {"cycle": Cycle, "notes": Cycle, "session": Session, "item": ActionItem}
 
 #: Headers shown when a coordinator reads a kept message.
 SHOWN_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To")
@@ -49,10 +37,10 @@ def _mine() -> Expression:
     """
     mine = visible_programmes().select(Programme.id)
     members = Membership.select(Membership.person).where(Membership.programme.in_(mine))
-    known = InboundMessage.object_type.in_(list(OBJECT_MODELS))
-    visible = ~known & InboundMessage.person.in_(members)
-    for object_type, model in OBJECT_MODELS.items():
-        ids = model.select(model.id).where(model.programme.in_(mine))
+    types = objects.programme_types()
+    visible = ~InboundMessage.object_type.in_(types) & InboundMessage.person.in_(members)
+    for object_type in types:
+        ids = objects.owned_by(object_type, mine)
         visible |= (InboundMessage.object_type == object_type) & InboundMessage.object_id.in_(ids)
     return visible
 
@@ -83,11 +71,11 @@ def _may_apply_to(object_type: str, object_id: int) -> bool:
     """Tell whether the user may apply a message to this object (one of their programmes')."""
     if is_admin(g.user):
         return True
-    model = OBJECT_MODELS.get(object_type)
-    if model is None:
+    ids = objects.owned_by(object_type, visible_programmes().select(Programme.id))
+    if ids is None:
         return False
-    mine = visible_programmes().select(Programme.id)
-    return model.select().where((model.id == object_id) & model.programme.in_(mine)).exists()
+    model = objects.OBJECT_MODELS[object_type]
+    return ids.where(model.id == object_id).exists()
 
 
 @bp.route("/")

@@ -6,9 +6,12 @@ import re
 
 import pytest
 
-from models import ActionItemUpdate, AuditEvent, InboundMessage
+from models import ActionItemUpdate, AuditEvent, InboundMessage, Programme
 from tests import mailfactory as mf
+from tests.inbound.test_objects import make_occurrence
 from tests.logins import log_in
+from tests.web.pages import log_in as page_log_in
+from tests.web.pages import make_login
 from web.auth import create_user
 from workers.inbound import store as inbound_store
 from workers.inbound import worker as inbound_worker
@@ -105,3 +108,31 @@ def test_it_refuses_forms_without_the_csrf_token(client, coordinator, kept):
     row, _, _ = kept
     assert client.post(f"/quarantine/{row.id}/dismiss").status_code == 400
     assert InboundMessage.get_by_id(row.id).status == "quarantined"
+
+
+def test_it_shows_a_kept_mentoring_reply_to_its_programme_coordinator_only(client, db):
+    # Given feedback replies about sessions of two mentoring programmes, both kept
+    mine = Programme.create(name="Mine", kind="mentoring")
+    theirs = Programme.create(name="Theirs", kind="mentoring")
+    rows = {}
+    for programme in (mine, theirs):
+        occurrence = make_occurrence(programme)
+        rows[programme.name] = InboundMessage.create(
+            raw=b"Subject: Re: feedback\r\n\r\nRating: great\r\n",
+            sha256=f"sha-{programme.name}",
+            sender="maya@example.org",
+            subject=f"Re: feedback in {programme.name}",
+            status="quarantined",
+            reason="UnreadableFeedbackError",
+            object_type="occurrence",
+            object_id=occurrence.id,
+        )
+    # When the coordinator of the first (not an administrator) opens the quarantine
+    make_login("cora@example.org", "Cora", programme=mine)
+    page_log_in(client, "cora@example.org")
+    html = client.get("/quarantine/").get_data(as_text=True)
+    # Then they see their programme's reply, shown with its object, and not the other
+    assert "Re: feedback in Mine" in html and "Re: feedback in Theirs" not in html
+    shown = client.get(f"/quarantine/{rows['Mine'].id}").get_data(as_text=True)
+    assert "<option selected>occurrence</option>" in shown
+    assert client.get(f"/quarantine/{rows['Theirs'].id}").status_code == 404

@@ -11,18 +11,9 @@ from pathlib import Path
 
 from peewee import PeeweeException
 
-from models import (
-    ActionItem,
-    Assignment,
-    Cycle,
-    InboundMessage,
-    OutboundEmail,
-    Person,
-    Session,
-    db,
-)
+from models import InboundMessage, OutboundEmail, Person, Session, db
 from workers import settings as settings_mod
-from workers.inbound import errors
+from workers.inbound import errors, objects
 from workers.inbound.match import match_reply
 from workers.outbound.tokens import (
     ExpiredToken,
@@ -46,16 +37,6 @@ KIND_REJECTIONS = {
 TOKEN_ERRORS = {
     InvalidToken: ("invalid", "InvalidTokenError"),
     ExpiredToken: ("expired", "ExpiredTokenError"),
-}
-
-#: The model each object type in a reply token names.
-OBJECT_MODELS = {
-    "cycle": Cycle,
-    "item": ActionItem,
-    "session": Session,
-    "assignment": Assignment,
-    "email": OutboundEmail,
-    "notes": Cycle,
 }
 
 #: Headers that may carry the address a message was delivered to.
@@ -237,9 +218,6 @@ def _lookup(msg: ParsedMessage, found) -> tuple[dict | None, str | None]:
 
 
 def _describe(object_type: str, object_id: int) -> dict:
-    model = OBJECT_MODELS.get(object_type)
-    obj = model.get_or_none(model.id == object_id) if model is not None else None
-    label = ""
-    if obj is not None:
-        label = str(getattr(obj, "title", "") or getattr(obj, "subject", "") or "")
+    obj = objects.find(object_type, object_id)
+    label = objects.label(obj) if obj is not None else ""
     return {"type": object_type, "id": object_id, "exists": obj is not None, "label": label}
