@@ -5,7 +5,6 @@ from models.action import ActionItem, ActionItemUpdate
 from models.attachments import EmailAttachment
 from models.audit import AuditEvent
 from models.base import BaseModel, JSONField, connect_url, db, init_db
-from models.budget import OptionalBudget, OptionalSend
 from models.cycle import Cycle, Metric, MetricValue, Participant, Report, Rsvp, Session
 from models.devmail import CaughtMail
 from models.intake import Assessment, Orientation, OrientationAttendance
@@ -26,7 +25,6 @@ from models.matching import (
     ProposedPair,
 )
 from models.mentoring import Goal, GroupMember, MentoringGroup, MentorProfile
-from models.objectives import Objective, ObjectiveValue
 from models.pairwork import (
     GoalCheckin,
     GoalTarget,
@@ -47,7 +45,6 @@ from models.series import (
     SessionSeries,
     SlotProposal,
 )
-from models.surveys import Survey, SurveyPlan, SurveyResponse
 from models.tracking import (
     Attendance,
     Cohort,
@@ -123,13 +120,6 @@ ALL_MODELS = [
     GoalCheckin,
     RelayMessage,
     Resource,
-    OptionalBudget,
-    OptionalSend,
-    Survey,
-    SurveyResponse,
-    SurveyPlan,
-    Objective,
-    ObjectiveValue,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + [

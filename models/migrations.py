@@ -24,9 +24,6 @@ from models import (
     Programme,
 )
 from models.base import db
-from models.budget import OptionalBudget, OptionalSend
-from models.objectives import Objective, ObjectiveValue
-from models.surveys import Survey, SurveyPlan, SurveyResponse
 
 
 class SchemaVersion(Model):
@@ -184,26 +181,6 @@ def _drop_references_column(migrator: SchemaMigrator) -> None:
     migrator.drop_column("outbound_email", "references").run()
 
 
-#: Tables of surveys, the optional-email budget and programme objectives.
-SURVEY_TABLES = (
-    OptionalBudget,
-    OptionalSend,
-    Survey,
-    SurveyResponse,
-    SurveyPlan,
-    Objective,
-    ObjectiveValue,
-)
-
-
-def _add_survey_tables(migrator: SchemaMigrator) -> None:
-    db.create_tables(SURVEY_TABLES, safe=True)
-
-
-def _drop_survey_tables(migrator: SchemaMigrator) -> None:
-    db.drop_tables(list(reversed(SURVEY_TABLES)), safe=True)
-
-
 #: Every schema step after version 1 (the tables as first released), oldest first.
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -249,13 +226,6 @@ MIGRATIONS: list[Migration] = [
         note="emails that answer another keep the whole References chain",
         up=_add_references_column,
         down=_drop_references_column,
-    ),
-    Migration(
-        version=17,
-        note="surveys and their answers, each person's weekly budget of optional emails,"
-        " programme objectives and their values over time",
-        up=_add_survey_tables,
-        down=_drop_survey_tables,
     ),
 ]
 

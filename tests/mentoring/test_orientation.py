@@ -26,6 +26,7 @@ from workers.mentoring import orientation, proposals
 from workers.mentoring.attendance import ConfirmationError, parse_confirmation, send_confirm_request
 from workers.mentoring.errors import OrientationError
 from workers.mentoring.orientation import OrientationSpec
+from workers.outbound import lifetime
 from workers.outbound.delivery import build
 from workers.runtime import jobs
 
@@ -55,6 +56,15 @@ def message(row: OutboundEmail):
 def process(raw: bytes) -> str:
     stored, _ = inbound_store.store_raw(raw, "smtp")
     return inbound_worker.process(stored.id)
+
+
+def test_it_stops_trying_an_invitation_when_the_orientation_starts(world):
+    # Given an orientation invitation not yet delivered
+    session = orientation.create_orientation(world["programme"], spec(world), "user:1")
+    orientation.invite(session.id)
+    row = OutboundEmail.get(OutboundEmail.kind == "mentoring-orientation")
+    # Then it is worth trying only until the session starts, as a cycle's invitation
+    assert lifetime.deadline(row) == dt.datetime(2026, 11, 9, 17, 0)
 
 
 def test_it_invites_the_mentors_without_orientation_with_a_calendar_invitation(world):

@@ -32,7 +32,9 @@ LIFETIME = dt.timedelta(days=5)
 UNCONFIRMED_PAUSE = dt.timedelta(minutes=10)
 
 #: Kinds of email that matter only until their session starts.
-SESSION_KINDS = frozenset({"invite", "invite-cancel", "update-request", "reminder", "brief"})
+SESSION_KINDS = frozenset(
+    {"invite", "invite-cancel", "update-request", "reminder", "brief", "mentoring-orientation"}
+)
 
 #: The job that tells coordinators which emails failed, and the span each one covers.
 NOTICE_JOB = "email.failures"
