@@ -2,7 +2,6 @@
 
 from models.accounts import Invitation, PasswordReset, UserSession
 from models.action import ActionItem, ActionItemUpdate
-from models.assignments import AssignmentOptions, Review, SubmissionFile
 from models.attachments import EmailAttachment
 from models.audit import AuditEvent
 from models.base import BaseModel, JSONField, connect_url, db, init_db
@@ -99,9 +98,6 @@ ALL_MODELS = [
     Assignment,
     Submission,
     Assignee,
-    AssignmentOptions,
-    SubmissionFile,
-    Review,
     Cohort,
     CohortMember,
     Event,

@@ -86,6 +86,27 @@ def test_after_the_session_both_are_asked_and_their_answers_attach_to_the_pair(w
     assert Occurrence.get_by_id(first.id).status == "held"
 
 
+def test_a_second_answer_corrects_the_feedback_and_counts_once(world):
+    # Given both have answered the feedback requests after the first session
+    first = world["rows"][0]
+    clock.freeze(first.ends_at + dt.timedelta(minutes=1))
+    run_due()
+    to_maya = sent("mentoring-feedback-mentor", "maya@example.org")[0]
+    to_ben = sent("mentoring-feedback-mentee", "ben@example.org")[0]
+    process(gmail_reply(message(to_maya), "maya@example.org", "Rating: 3\nAttended: yes"))
+    process(gmail_reply(message(to_ben), "ben@example.org", "Satisfaction: 4/5\nUseful."))
+    # When each writes again to correct their answer
+    answer = "Rating: 4\nAttended: yes\nOn reflection he did better."
+    assert process(gmail_reply(message(to_maya), "maya@example.org", answer)) == "applied"
+    answer = "Satisfaction: 5/5\nVery useful."
+    assert process(gmail_reply(message(to_ben), "ben@example.org", answer)) == "applied"
+    # Then the pair's record holds the corrections, and tracking counted each thing once
+    ratings = {f.role: f.rating for f in SessionFeedback.select()}
+    assert ratings == {"mentor": 4, "mentee": 5}
+    kinds = sorted(e.kind for e in Event.select().where(Event.person == world["ben"]))
+    assert kinds == ["attendance", "mentor_rating", "satisfaction"]
+
+
 def test_the_next_sessions_email_revisits_the_plan_and_suggests_resources(world):
     group, second = world["group"], world["rows"][1]
     PlanItem.create(group=group, owner=world["ben"], title="Outline the speech")

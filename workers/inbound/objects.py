@@ -19,6 +19,7 @@ from models import (
     Occurrence,
     Orientation,
     OutboundEmail,
+    Review,
     Session,
     SessionSeries,
     Submission,
@@ -31,7 +32,7 @@ OBJECT_MODELS: dict[str, type[Model]] = {
     "session": Session,
     "item": ActionItem,
     "assignment": Assignment,
-    "review": Submission,  # a review request answers one submission
+    "review": Review,
     "email": OutboundEmail,
     "assessment": Assessment,
     "orientation": Orientation,
@@ -43,7 +44,7 @@ OBJECT_MODELS: dict[str, type[Model]] = {
 #: Models joined, in order, to reach the programme of an object whose model has none.
 PROGRAMME_PATHS: dict[str, tuple[type[Model], ...]] = {
     "occurrence": (SessionSeries,),
-    "review": (Assignment,),
+    "review": (Submission, Assignment),
 }
 
 #: Attributes that name an object, tried in order.

@@ -31,7 +31,12 @@ def is_participant(programme_id: int, person_id: int) -> bool:
 
 
 def note(
-    programme_id: int, person_id: int, kind: str, ref: str, at: dt.datetime | None = None
+    programme_id: int,
+    person_id: int,
+    kind: str,
+    ref: str,
+    at: dt.datetime | None = None,
+    value: float | None = None,
 ) -> bool:
     """Record ``kind`` for a participant unless this ``ref`` was recorded; tell if it was."""
     if not is_participant(programme_id, person_id):
@@ -44,7 +49,7 @@ def note(
     )
     if seen.exists():
         return False
-    record(programme_id, person_id, kind, at, ref=ref)
+    record(programme_id, person_id, kind, at, value=value, ref=ref)
     return True
 
 
