@@ -2,6 +2,7 @@
 
 from models.accounts import Invitation, PasswordReset, UserSession
 from models.action import ActionItem, ActionItemUpdate
+from models.assignments import AssignmentOptions, Review, SubmissionFile
 from models.attachments import EmailAttachment
 from models.audit import AuditEvent
 from models.base import BaseModel, JSONField, connect_url, db, init_db
@@ -98,6 +99,9 @@ ALL_MODELS = [
     Assignment,
     Submission,
     Assignee,
+    AssignmentOptions,
+    SubmissionFile,
+    Review,
     Cohort,
     CohortMember,
     Event,

@@ -15,6 +15,7 @@ from playhouse.migrate import SchemaMigrator
 
 from models import (
     ALL_MODELS,
+    AssignmentOptions,
     InboundMessage,
     InboundRaw,
     Job,
@@ -22,6 +23,8 @@ from models import (
     OutboundEmail,
     Person,
     Programme,
+    Review,
+    SubmissionFile,
 )
 from models.base import db
 
@@ -181,6 +184,18 @@ def _drop_references_column(migrator: SchemaMigrator) -> None:
     migrator.drop_column("outbound_email", "references").run()
 
 
+#: Tables of assignments sent by email: their options, submitted files and reviews.
+ASSIGNMENT_TABLES = (AssignmentOptions, SubmissionFile, Review)
+
+
+def _add_assignment_tables(migrator: SchemaMigrator) -> None:
+    db.create_tables(ASSIGNMENT_TABLES, safe=True)
+
+
+def _drop_assignment_tables(migrator: SchemaMigrator) -> None:
+    db.drop_tables(list(reversed(ASSIGNMENT_TABLES)), safe=True)
+
+
 #: Every schema step after version 1 (the tables as first released), oldest first.
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -226,6 +241,12 @@ MIGRATIONS: list[Migration] = [
         note="emails that answer another keep the whole References chain",
         up=_add_references_column,
         down=_drop_references_column,
+    ),
+    Migration(
+        version=14,
+        note="assignments by email: answer keys and reminder timings, submitted files, reviews",
+        up=_add_assignment_tables,
+        down=_drop_assignment_tables,
     ),
 ]
 

@@ -5,6 +5,8 @@ module imports first), declares every actor and registers every job handler, rep
 and scheduler sweep.
 """
 
+from workers.assignments import reminders as assignment_reminders  # noqa: F401
+from workers.assignments import reviews, submissions  # noqa: F401
 from workers.followup import (  # noqa: F401
     brief,
     delivery_failures,

@@ -53,6 +53,8 @@ DEFAULTS = {
     "ITEM_REMINDER_DAYS": "3,1",
     "NEXT_CYCLE_WEEKS": "4",
     "TRUSTED_PROXIES": "0",
+    "UPLOAD_DIR": "var/uploads",
+    "MAX_ATTACHMENT_BYTES": str(10 * 1024 * 1024),
 }
 
 #: What TANDEM_ENV may say: ``dev`` (``make run``, the tests) makes do with a weak SECRET_KEY.
@@ -105,6 +107,8 @@ class Settings:
     secret_key_previous: tuple[str, ...] = ()
     tandem_env: str = "production"
     trusted_proxies: int = 0
+    upload_dir: str = "var/uploads"
+    max_attachment_bytes: int = 10 * 1024 * 1024
 
     @property
     def verification_keys(self) -> tuple[str, ...]:
@@ -246,6 +250,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "item_reminder_days": _ints("ITEM_REMINDER_DAYS", env["ITEM_REMINDER_DAYS"]),
         "next_cycle_weeks": _int("NEXT_CYCLE_WEEKS", env["NEXT_CYCLE_WEEKS"], 1),
         "trusted_proxies": _int("TRUSTED_PROXIES", env["TRUSTED_PROXIES"], 0, 5),
+        "upload_dir": env["UPLOAD_DIR"].strip() or DEFAULTS["UPLOAD_DIR"],
+        "max_attachment_bytes": _int("MAX_ATTACHMENT_BYTES", env["MAX_ATTACHMENT_BYTES"], 1024),
         "trusted_authserv_ids": tuple(
             s.strip().lower() for s in env["TRUSTED_AUTHSERV_IDS"].split(",") if s.strip()
         ),

@@ -19,7 +19,6 @@ from models import (
     Occurrence,
     Orientation,
     OutboundEmail,
-    Review,
     Session,
     SessionSeries,
     Submission,
@@ -32,7 +31,7 @@ OBJECT_MODELS: dict[str, type[Model]] = {
     "session": Session,
     "item": ActionItem,
     "assignment": Assignment,
-    "review": Review,
+    "review": Submission,  # a review request answers one submission
     "email": OutboundEmail,
     "assessment": Assessment,
     "orientation": Orientation,
@@ -44,7 +43,7 @@ OBJECT_MODELS: dict[str, type[Model]] = {
 #: Models joined, in order, to reach the programme of an object whose model has none.
 PROGRAMME_PATHS: dict[str, tuple[type[Model], ...]] = {
     "occurrence": (SessionSeries,),
-    "review": (Submission, Assignment),
+    "review": (Assignment,),
 }
 
 #: Attributes that name an object, tried in order.
