@@ -87,6 +87,11 @@ def calendar_part(ics: str, method: str) -> EmailMessage:
     return part
 
 
+def one_line(value: str) -> str:
+    """Return ``value`` with every run of whitespace, line breaks included, as one space."""
+    return " ".join(str(value).split())
+
+
 def make_message(
     name: str,
     to: str,
@@ -112,6 +117,8 @@ def make_message(
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = mail_from
+    # A name is typed by people: its line breaks must not end the header (RFC 5322 2.2).
+    to_name = one_line(to_name)
     msg["To"] = formataddr((to_name, to)) if to_name else to
     msg["Date"] = format_datetime(clock.now().replace(tzinfo=dt.UTC))
     msg["Message-ID"] = message_id
@@ -124,7 +131,7 @@ def make_message(
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"
     for key, value in (headers or {}).items():
-        msg[key] = value
+        msg[key] = one_line(value)
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     if calendar:
@@ -139,6 +146,6 @@ def make_message(
             data,
             maintype=maintype or "application",
             subtype=subtype or "octet-stream",
-            filename=filename,
+            filename=one_line(filename),
         )
     return msg
