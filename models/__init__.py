@@ -10,6 +10,14 @@ from models.cycle import Cycle, Metric, MetricValue, Participant, Report, Rsvp, 
 from models.devmail import CaughtMail
 from models.intake import Assessment, Orientation, OrientationAttendance
 from models.jobs import Job, Lease
+from models.learning import (
+    AttendanceCheck,
+    Competence,
+    Material,
+    MaterialCompletion,
+    SelfCheck,
+    SelfRating,
+)
 from models.mail import (
     AppliedReply,
     ImapCursor,
@@ -124,6 +132,12 @@ ALL_MODELS = [
     GoalCheckin,
     RelayMessage,
     Resource,
+    Material,
+    MaterialCompletion,
+    Competence,
+    SelfCheck,
+    SelfRating,
+    AttendanceCheck,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + [

@@ -27,6 +27,14 @@ from models import (
     SubmissionFile,
 )
 from models.base import db
+from models.learning import (
+    AttendanceCheck,
+    Competence,
+    Material,
+    MaterialCompletion,
+    SelfCheck,
+    SelfRating,
+)
 
 
 class SchemaVersion(Model):
@@ -196,6 +204,18 @@ def _drop_assignment_tables(migrator: SchemaMigrator) -> None:
     db.drop_tables(list(reversed(ASSIGNMENT_TABLES)), safe=True)
 
 
+#: Tables of materials, self-assessments and attendance checks.
+LEARNING_TABLES = (Material, MaterialCompletion, Competence, SelfCheck, SelfRating, AttendanceCheck)
+
+
+def _add_learning_tables(migrator: SchemaMigrator) -> None:
+    db.create_tables(LEARNING_TABLES, safe=True)
+
+
+def _drop_learning_tables(migrator: SchemaMigrator) -> None:
+    db.drop_tables(list(reversed(LEARNING_TABLES)), safe=True)
+
+
 #: Every schema step after version 1 (the tables as first released), oldest first.
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -247,6 +267,12 @@ MIGRATIONS: list[Migration] = [
         note="assignments by email: answer keys and reminder timings, submitted files, reviews",
         up=_add_assignment_tables,
         down=_drop_assignment_tables,
+    ),
+    Migration(
+        version=16,
+        note="materials and their completion, self-assessments, after-session attendance checks",
+        up=_add_learning_tables,
+        down=_drop_learning_tables,
     ),
 ]
 

@@ -28,3 +28,4 @@ from workers.mentoring import (  # noqa: F401
 )
 from workers.outbound import delivery, due, outbox  # noqa: F401
 from workers.runtime import broker, jobs  # noqa: F401
+from workers.tracking import daily, interventions, selfassess  # noqa: F401

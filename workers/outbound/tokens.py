@@ -25,6 +25,10 @@ OBJECT_CODES = {
     "relay": "m",  # a message to pass on to the rest of a mentoring pair or group
     "occurrence": "o",  # feedback after one mentoring session
     "review": "r",  # a facilitator's score and feedback on one submission
+    "riskflag": "f",  # what came of an at-risk flag's intervention
+    "selfcheck": "k",  # one self-assessment questionnaire
+    "materials": "d",  # "done module 3": a participant's materials of one programme
+    "headcount": "h",  # who attended one session, from its facilitator or mentor
 }
 CODE_OBJECTS = {v: k for k, v in OBJECT_CODES.items()}
 
