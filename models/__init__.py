@@ -45,6 +45,7 @@ from models.pairwork import (
 from models.people import EmailAlias, LoginAttempt, Person, User
 from models.programme import Membership, Programme
 from models.progress import Assignee, Assignment, Submission
+from models.reports import Badge, ReportSchedule
 from models.risk import RiskFlag, RiskRule
 from models.series import (
     GroupMentor,
@@ -132,6 +133,8 @@ ALL_MODELS = [
     GoalCheckin,
     RelayMessage,
     Resource,
+    ReportSchedule,
+    Badge,
     Material,
     MaterialCompletion,
     Competence,

@@ -35,6 +35,7 @@ from models.learning import (
     SelfCheck,
     SelfRating,
 )
+from models.reports import Badge, ReportSchedule
 
 
 class SchemaVersion(Model):
@@ -216,6 +217,18 @@ def _drop_learning_tables(migrator: SchemaMigrator) -> None:
     db.drop_tables(list(reversed(LEARNING_TABLES)), safe=True)
 
 
+#: Tables of personal-report schedules and recognition badges.
+REPORT_TABLES = (ReportSchedule, Badge)
+
+
+def _add_report_tables(migrator: SchemaMigrator) -> None:
+    db.create_tables(REPORT_TABLES, safe=True)
+
+
+def _drop_report_tables(migrator: SchemaMigrator) -> None:
+    db.drop_tables(list(reversed(REPORT_TABLES)), safe=True)
+
+
 #: Every schema step after version 1 (the tables as first released), oldest first.
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -267,6 +280,12 @@ MIGRATIONS: list[Migration] = [
         note="assignments by email: answer keys and reminder timings, submitted files, reviews",
         up=_add_assignment_tables,
         down=_drop_assignment_tables,
+    ),
+    Migration(
+        version=15,
+        note="personal-report schedules per programme; recognition badges",
+        up=_add_report_tables,
+        down=_drop_report_tables,
     ),
     Migration(
         version=16,

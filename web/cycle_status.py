@@ -19,7 +19,7 @@ from models import (
     clock,
 )
 from models.cycle import Session
-from workers.reports.charts import Series
+from workers.reports.series import Series
 
 #: Most cycles shown on a metric chart (the latest ones, up to the cycle shown).
 MAX_CYCLES = 8

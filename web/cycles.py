@@ -21,8 +21,9 @@ from workers.followup.next_cycle import next_after
 from workers.followup.notes import apply_notes
 from workers.followup.summary import summarise_if_ready
 from workers.followup.trigger import trigger as trigger_cycle
-from workers.reports.charts import line_chart, progress
+from workers.reports.charts import line_chart
 from workers.reports.figures import amount, fmt
+from workers.reports.series import progress
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 

@@ -15,7 +15,8 @@ from models import Cohort, Membership, MentoringGroup, Person, Programme
 from models.tracking import PARTICIPANT_ROLE, RATING_KINDS
 from web.access import programme_or_404
 from web.auth import login_required
-from workers.reports.charts import Series, line_chart
+from workers.reports.charts import line_chart
+from workers.reports.series import Series
 from workers.tracking import dashboard, export
 from workers.tracking.scope import Scope
 

@@ -27,5 +27,6 @@ from workers.mentoring import (  # noqa: F401
     rsvps,
 )
 from workers.outbound import delivery, due, outbox  # noqa: F401
+from workers.reports import schedule, sending  # noqa: F401
 from workers.runtime import broker, jobs  # noqa: F401
 from workers.tracking import daily, interventions, selfassess  # noqa: F401

@@ -7,8 +7,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from workers.reports.charts import Series, describe, line_chart, progress
+from workers.reports.charts import line_chart
 from workers.reports.figures import amount, fmt, ticks
+from workers.reports.series import Series, describe, progress
 
 SVG = "{http://www.w3.org/2000/svg}"
 

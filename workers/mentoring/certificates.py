@@ -24,6 +24,13 @@ FONTS = (
 #: Longest goal text printed; a longer one is cut with an ellipsis.
 MAX_GOAL = 300
 
+#: Each milestone's title and what the person has done ("completed" names a programme).
+TITLES = {
+    "reached": ("Certificate of achievement", "reached"),
+    "halfway": ("Halfway there", "come halfway to"),
+    "completed": ("Certificate of completion", "completed"),
+}
+
 #: The page: A4 landscape, in millimetres.
 WIDTH, HEIGHT = 297, 210
 
@@ -35,7 +42,7 @@ class Certificate:
     programme: str
     person: str
     goal: str
-    milestone: str  # "reached" or "halfway"
+    milestone: str  # "reached", "halfway", or "completed" (``goal`` is then the programme)
     measure: str
     on: dt.date
 
@@ -69,13 +76,13 @@ def render_certificate(cert: Certificate) -> bytes:
     pdf.set_draw_color(40, 90, 140)
     pdf.set_line_width(1.2)
     pdf.rect(12, 12, WIDTH - 24, HEIGHT - 24)
-    title = "Certificate of achievement" if cert.milestone == "reached" else "Halfway there"
+    title, verb = TITLES.get(cert.milestone, TITLES["halfway"])
     goal = cert.goal if len(cert.goal) <= MAX_GOAL else cert.goal[: MAX_GOAL - 1] + "…"
     lines = [
         (40, 30, "B", title),
         (70, 14, "", "This certifies that"),
         (86, 28, "B", cert.person),
-        (106, 14, "", "has " + ("reached" if cert.milestone == "reached" else "come halfway to")),
+        (106, 14, "", f"has {verb}"),
         (118, 16, "B", goal),
     ]
     for top, size, style, value in lines:

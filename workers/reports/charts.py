@@ -8,11 +8,11 @@ rules), and ``pdfpage.place_svg`` draws the same bytes into a PDF with fpdf2.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from workers.reports.figures import amount, fmt, ticks
+from workers.reports.figures import fmt, ticks
+from workers.reports.series import Series, describe
 
 #: Chart size in pixels, and the margins kept for the axis labels.
 WIDTH, HEIGHT = 340, 190
@@ -48,49 +48,6 @@ STYLE = {
 def look(name: str, css: str | None = None) -> Markup:
     """Return ``class="..."`` plus the class's presentation attributes."""
     return Markup(f'class="{css or name}" {STYLE[name]}')
-
-
-@dataclass(frozen=True)
-class Series:
-    """A metric's baseline, target and the value reported in each cycle (None: no value)."""
-
-    name: str
-    unit: str = ""
-    baseline: float | None = None
-    target: float | None = None
-    direction: str = "up"
-    points: list[tuple[str, str, float | None]] = field(default_factory=list)
-    # each point is (short axis label, full label, value)
-
-    def values(self) -> list[float]:
-        """Return the reported values, oldest first."""
-        return [v for _, _, v in self.points if v is not None]
-
-    def latest(self) -> float | None:
-        """Return the most recent reported value, if any."""
-        values = self.values()
-        return values[-1] if values else None
-
-
-def progress(series: Series) -> tuple[int | None, str]:
-    """Return the latest value's progress from baseline to target (percent) and the gap in words."""
-    latest, target = series.latest(), series.target
-    if latest is None:
-        return None, "no value reported yet"
-    if target is None:
-        return None, "no target set"
-    better = latest >= target if series.direction != "down" else latest <= target
-    if better:
-        text = "target reached"
-        if latest != target:
-            text += f" ({amount(abs(latest - target), series.unit)} beyond)"
-        percent = 100
-    else:
-        text = f"{amount(abs(target - latest), series.unit)} to go"
-        percent = None
-    if series.baseline is not None and series.baseline != target:
-        percent = round((latest - series.baseline) / (target - series.baseline) * 100)
-    return percent, text
 
 
 def shorten(text: str, limit: int = MAX_LABEL) -> str:
@@ -146,8 +103,15 @@ def _frame(series: Series, scale: _Scale, width: int, chart_id: str) -> list[Mar
                 '<line {} x1="{}" x2="{}" y1="{}" y2="{}"/>'
                 '<text {} x="{}" y="{}" text-anchor="end">{}</text>'
             ).format(
-                look("grid"), scale.left, scale.right, y, y,
-                look("text", "tick"), scale.left - 6, y + 4, fmt(tick),
+                look("grid"),
+                scale.left,
+                scale.right,
+                y,
+                y,
+                look("text", "tick"),
+                scale.left - 6,
+                y + 4,
+                fmt(tick),
             )  # fmt: skip
         )
     if series.unit:
@@ -171,10 +135,20 @@ def _target(series: Series, scale: _Scale) -> list[Markup]:
             '<line {} x1="{}" x2="{}" y1="{}" y2="{}"/>'
             '<text {} x="{}" y="{}">target {}</text>'
         ).format(
-            look("good-zone"), scale.left, good_top,
-            scale.right - scale.left, max(good_bottom - good_top, 0),
-            look("target"), scale.left, scale.right, y, y,
-            look("target-label"), scale.right + 4, y + 4, fmt(series.target),
+            look("good-zone"),
+            scale.left,
+            good_top,
+            scale.right - scale.left,
+            max(good_bottom - good_top, 0),
+            look("target"),
+            scale.left,
+            scale.right,
+            y,
+            y,
+            look("target-label"),
+            scale.right + 4,
+            y + 4,
+            fmt(series.target),
         )  # fmt: skip
     ]
 
@@ -192,9 +166,17 @@ def _points(series: Series, scale: _Scale) -> list[Markup]:
                 '<text {} x="{}" y="{}" text-anchor="middle">{}</text>'
                 '<text {} x="{}" y="{}" text-anchor="middle">baseline</text>'
             ).format(
-                look("baseline"), x, y - 5, fmt(series.baseline),
-                look("value"), x, y - 9, fmt(series.baseline),
-                axis, x, scale.bottom + 16,
+                look("baseline"),
+                x,
+                y - 5,
+                fmt(series.baseline),
+                look("value"),
+                x,
+                y - 9,
+                fmt(series.baseline),
+                axis,
+                x,
+                scale.bottom + 16,
             )  # fmt: skip
         )
         slot = 1
@@ -214,27 +196,21 @@ def _points(series: Series, scale: _Scale) -> list[Markup]:
                 '<circle {} cx="{}" cy="{}" r="4"><title>{}: {}</title></circle>'
                 '<text {} x="{}" y="{}" text-anchor="middle">{}</text>'
             ).format(
-                look("point", "value"), x, y, full, fmt(value),
-                look("value"), x, y - 9, fmt(value),
+                look("point", "value"),
+                x,
+                y,
+                full,
+                fmt(value),
+                look("value"),
+                x,
+                y - 9,
+                fmt(value),
             )  # fmt: skip
         )
     if len(coords) > 1:
         path = " ".join(f"{x},{y}" for x, y in coords)
         parts.insert(0, Markup('<polyline {} points="{}"/>').format(look("line"), path))
     return parts
-
-
-def describe(series: Series) -> str:
-    """Return the chart's numbers as one plain sentence (for screen readers)."""
-    words = [f"{series.name}:"]
-    if series.baseline is not None:
-        words.append(f"baseline {fmt(series.baseline)};")
-    for _, full, value in series.points:
-        words.append(f"{full} {fmt(value) if value is not None else 'no value'};")
-    if series.target is not None:
-        better = "lower" if series.direction == "down" else "higher"
-        words.append(f"target {fmt(series.target)} ({better} is better).")
-    return " ".join(words)
 
 
 def line_chart(
