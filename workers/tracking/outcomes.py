@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from workers.grammar.closings import strip_sign_off
+from workers.grammar.closings import CLOSING_RE, strip_sign_off
 from workers.grammar.text import clean, collapse, is_quoted, unbullet
+
+#: Most lines under a closing taken as a signature (name, role, organisation, phone).
+SIGNATURE_LINES = 5
 
 #: Longest note kept from a reply.
 MAX_NOTE = 1000
@@ -55,9 +58,13 @@ class Outcome:
 
 def reply_lines(text: str, names: tuple[str, ...] = ()) -> list[str]:
     """Return the reply's own lines: no quoted history, no sign-off, cleaned, not blank."""
-    lines = [line for line in text.splitlines() if not is_quoted(line)]
-    lines = strip_sign_off(lines, names)
-    return [clean(unbullet(line)) for line in lines if clean(line)]
+    lines = [clean(line) for line in text.splitlines() if not is_quoted(line)]
+    lines = strip_sign_off([line for line in lines if line], names)
+    # A closing with a longer signature under it ("Kind regards," name, role, phone).
+    closing = [i for i, line in enumerate(lines) if CLOSING_RE.match(line)]
+    if closing and len(lines) - closing[-1] <= SIGNATURE_LINES:
+        lines = lines[: closing[-1]]
+    return [unbullet(line) for line in lines if unbullet(line)]
 
 
 def read_outcome(text: str, names: tuple[str, ...] = ()) -> Outcome | None:
