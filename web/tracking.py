@@ -16,7 +16,7 @@ from models.tracking import PARTICIPANT_ROLE, RATING_KINDS
 from web.access import programme_or_404
 from web.auth import login_required
 from workers.reports.charts import line_chart
-from workers.reports.series import Series
+from workers.reports.series import engagement_series
 from workers.tracking import dashboard, export
 from workers.tracking.scope import Scope
 
@@ -100,12 +100,10 @@ def read_scope(programme: Programme, args, options: dict) -> tuple[Scope, dict, 
 
 def engagement_charts(weeks: list[dict]) -> list:
     """Return the weekly engagement charts: events, and participants active, per week."""
-    charts = []
-    for key, name in (("events", "Engagement events"), ("active", "Active participants")):
-        points = [(w["week"][5:], f"week of {w['week']}", float(w[key])) for w in weeks]
-        series = Series(name=f"{name} per week", points=points)
-        charts.append((series, line_chart(series, f"chart-{key}", width=520)))
-    return charts
+    return [
+        (series, line_chart(series, f"chart-{key}", width=520))
+        for key, series in engagement_series(weeks)
+    ]
 
 
 def _summary(programme_id: int) -> tuple[Programme, dict, dict, dict, dict | None]:

@@ -62,3 +62,16 @@ def describe(series: Series) -> str:
         better = "lower" if series.direction == "down" else "higher"
         words.append(f"target {fmt(series.target)} ({better} is better).")
     return " ".join(words)
+
+
+#: The weekly engagement charts: the figure charted and its name.
+ENGAGEMENT_CHARTS = (("events", "Engagement events"), ("active", "Active participants"))
+
+
+def engagement_series(weeks: list[dict]) -> list[tuple[str, Series]]:
+    """Return the weekly engagement series (events, and participants active) with their keys."""
+    found = []
+    for key, name in ENGAGEMENT_CHARTS:
+        points = [(w["week"][5:], f"week of {w['week']}", float(w[key])) for w in weeks]
+        found.append((key, Series(name=f"{name} per week", points=points)))
+    return found
