@@ -160,3 +160,28 @@ def test_it_reads_back_with_the_inbound_calendar_parser():
     assert reply.method == "REQUEST"
     assert reply.uid == INFO.uid
     assert reply.sequence == 2
+
+
+def test_each_attendees_copy_shares_everything_but_the_people():
+    # Given the invitations of one session for two attendees, the second with a long name
+    ann = _build()
+    bob = invites.build(
+        INFO,
+        method="REQUEST",
+        organizer="reply+2-s-2-abc-fedcba9876543210@tandem.test",
+        organizer_name="Tandem",
+        attendee="bob@example.org",
+        attendee_name="Bob " + "Longname-" * 12,
+        stamp=dt.datetime(2026, 11, 2, 9, 0),
+    )
+    # Then both are whole calendars whose lines stay within 75 octets
+    assert all(text.endswith("END:VEVENT\r\nEND:VCALENDAR\r\n") for text in (ann, bob))
+    assert max(len(line.encode()) for line in bob.split("\r\n")) <= 75
+    # and only the organizer's reply address and the attendee differ between them
+    events = [Calendar.from_ical(text).walk("VEVENT")[0] for text in (ann, bob)]
+    people = {"ORGANIZER", "ATTENDEE"}
+    assert [{k: v for k, v in e.items() if k not in people} for e in events] == [
+        {k: v for k, v in events[0].items() if k not in people}
+    ] * 2
+    assert str(events[1]["ATTENDEE"]) == "mailto:bob@example.org"
+    assert events[1]["ATTENDEE"].params["CN"] == "Bob " + "Longname-" * 12

@@ -62,9 +62,17 @@ def _when(naive_utc: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     return local
 
 
+#: How every calendar Tandem writes ends, after its one VEVENT.
+TAIL = "END:VEVENT\r\nEND:VCALENDAR\r\n"
+
+
 @lru_cache(maxsize=32)
-def _shared(info: SessionInfo, method: str, stamp: dt.datetime) -> tuple[Calendar, Event]:
-    """Return the calendar (with its VTIMEZONE) and the event of ``info``, without people."""
+def _shared_text(info: SessionInfo, method: str, stamp: dt.datetime) -> str:
+    """Return the encoded calendar of ``info`` without people, up to the end of its VEVENT.
+
+    Every attendee's copy of an invitation shares this text (the VTIMEZONE is most of it), so
+    it is encoded once per session, method and DTSTAMP rather than once per attendee.
+    """
     if method not in METHODS:
         raise InviteError(f"unsupported method {method!r}")
     if info.ends_at <= info.starts_at:
@@ -77,7 +85,9 @@ def _shared(info: SessionInfo, method: str, stamp: dt.datetime) -> tuple[Calenda
     ends = max(info.ends_at, info.until or info.ends_at)
     first, last = (local_time(t, info.timezone).year for t in (info.starts_at, ends))
     cal.add_component(vtimezone(info.timezone, range(first, last + 1)))
-    return cal, _event(info, method, stamp)
+    cal.add_component(_event(info, method, stamp))
+    # The library escapes line breaks inside values, so the text ends with exactly TAIL.
+    return cal.to_ical().decode().removesuffix(TAIL)
 
 
 def _event(info: SessionInfo, method: str, stamp: dt.datetime) -> Event:
@@ -130,12 +140,9 @@ def build(
 
     ``others`` (email, name) are further attendees listed beside them (a pair or a group).
     """
-    # Every invitation of a session shares its encoded properties and VTIMEZONE; copies get
-    # the two people, so nothing shared is changed.
-    shared, base = _shared(info, method, stamp)
-    event = Event(base)
-    event.add("organizer", _address(organizer, organizer_name))
-    event.add(
+    people = Event()
+    people.add("organizer", _address(organizer, organizer_name))
+    people.add(
         "attendee",
         _address(
             attendee,
@@ -147,11 +154,18 @@ def build(
         ),
     )
     for email, name in others:
-        event.add("attendee", _address(email, name, ROLE="REQ-PARTICIPANT", CUTYPE="INDIVIDUAL"))
-    cal = Calendar(shared)
-    for component in [*shared.subcomponents, event]:
-        cal.add_component(component)
-    return cal.to_ical().decode()
+        people.add("attendee", _address(email, name, ROLE="REQ-PARTICIPANT", CUTYPE="INDIVIDUAL"))
+    return _shared_text(info, method, stamp) + _lines(people) + TAIL
+
+
+def _lines(event: Event) -> str:
+    """Return the encoded (escaped and folded) property lines of ``event``, without BEGIN/END."""
+    lines = [
+        event.content_line(name, value).to_ical().decode()
+        for name, value in event.property_items(recursive=False)
+        if name not in ("BEGIN", "END")
+    ]
+    return "".join(f"{line}\r\n" for line in lines)
 
 
 def local_time(when: dt.datetime, zone: str) -> dt.datetime:
