@@ -9,14 +9,15 @@ import click
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 import workers.actors  # noqa: F401  (the broker and every actor: web enqueues work)
-from models import ActionItem, Cycle, InboundMessage, Membership, Programme, Rsvp
+from models import ActionItem, Cycle, InboundMessage, Membership, Programme
+from web import cycle_lists
 from web import cycle_status as status
 from web.access import programme_or_404, visible_programmes
 from web.auth import login_required
 from web.cycle_forms import FormError, read_cycle_form, read_session
 from web.ids import parse_id
 from workers.followup import setup
-from workers.followup.common import FollowupError, session_of, stakeholders
+from workers.followup.common import FollowupError, session_of
 from workers.followup.next_cycle import next_after
 from workers.followup.notes import apply_notes
 from workers.followup.summary import summarise_if_ready
@@ -156,11 +157,10 @@ def show(cycle_id: int):
     """Show the cycle's status: answers, RSVPs, items, metrics, brief, summary, quarantine."""
     cycle = _cycle_or_404(cycle_id)
     session = session_of(cycle)
-    rsvps = (
-        {r.person_id: r for r in Rsvp.select().where(Rsvp.session == session)} if session else {}
-    )
-    people = stakeholders(cycle)
-    items = status.item_rows(cycle)
+    # A page of each list, and counts from the database: a cycle may have 10,000 people.
+    people = cycle_lists.stakeholder_page(cycle)
+    rsvps = cycle_lists.rsvps_of(session, people.items)
+    items_page, items = cycle_lists.item_page(cycle)
     charts = [
         (m, series, line_chart(series, f"chart-{m.id}"), *progress(series))
         for m, series in status.metric_series(cycle)
@@ -169,11 +169,13 @@ def show(cycle_id: int):
         "web/cycles/show.html",
         cycle=cycle,
         session=session,
-        people=people,
+        people=people.items,
+        people_page=people,
         rsvps=rsvps,
         rsvp_badge=status.rsvp_badge,
         items=items,
-        overview=status.overview(cycle, people, items, session),
+        items_page=items_page,
+        overview=cycle_lists.overview(cycle, session),
         charts=charts,
         quarantine=_quarantine(cycle, session),
         undelivered=status.undelivered(cycle, session),
