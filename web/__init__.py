@@ -24,6 +24,7 @@ from web import (
     errors,
     ids,
     inbound,
+    material_link,
     mentoring,
     mentoring_intake,
     mentoring_pairs,
@@ -90,6 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(mentoring_review.bp)
     app.register_blueprint(mentoring_pairs.bp)
     app.register_blueprint(assessment_form.bp)
+    app.register_blueprint(material_link.bp)
     app.add_url_rule("/", endpoint="index", view_func=programmes.index)
 
     @app.context_processor
