@@ -29,8 +29,11 @@ from web import (
     mentoring_intake,
     mentoring_pairs,
     mentoring_review,
+    objectives,
     programmes,
     quarantine,
+    survey_form,
+    surveys,
 )
 from web.extensions import csrf
 from workers import settings as settings_mod
@@ -91,6 +94,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(mentoring_review.bp)
     app.register_blueprint(mentoring_pairs.bp)
     app.register_blueprint(assessment_form.bp)
+    app.register_blueprint(survey_form.bp)
+    app.register_blueprint(surveys.bp)
+    app.register_blueprint(objectives.bp)
     app.register_blueprint(material_link.bp)
     app.add_url_rule("/", endpoint="index", view_func=programmes.index)
 

@@ -29,4 +29,12 @@ from workers.mentoring import (  # noqa: F401
 from workers.outbound import delivery, due, outbox  # noqa: F401
 from workers.reports import schedule, sending  # noqa: F401
 from workers.runtime import broker, jobs  # noqa: F401
-from workers.tracking import daily, interventions, material_replies, selfassess  # noqa: F401
+from workers.tracking import (  # noqa: F401
+    daily,
+    impact,
+    interventions,
+    objective_values,
+    selfassess,
+    survey_replies,
+    surveys,
+)

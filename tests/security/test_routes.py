@@ -23,7 +23,6 @@ PUBLIC = {
     "accounts.reset",
     "accounts.accept",
     "assessment_form.answer",
-    "material_link.open_material",
     "inbound.mime",
     "static",
 }

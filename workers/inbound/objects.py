@@ -22,6 +22,7 @@ from models import (
     Session,
     SessionSeries,
     Submission,
+    SurveyResponse,
 )
 
 #: The model each object type in a reply token names.
@@ -38,6 +39,7 @@ OBJECT_MODELS: dict[str, type[Model]] = {
     "pair": MentoringGroup,
     "relay": MentoringGroup,
     "occurrence": Occurrence,
+    "survey": SurveyResponse,
 }
 
 #: Models joined, in order, to reach the programme of an object whose model has none.

@@ -29,6 +29,7 @@ OBJECT_CODES = {
     "selfcheck": "k",  # one self-assessment questionnaire
     "materials": "d",  # "done module 3": a participant's materials of one programme
     "headcount": "h",  # who attended one session, from its facilitator or mentor
+    "survey": "v",  # one person's answer to one survey
 }
 CODE_OBJECTS = {v: k for k, v in OBJECT_CODES.items()}
 
