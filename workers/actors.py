@@ -33,6 +33,7 @@ from workers.tracking import (  # noqa: F401
     daily,
     impact,
     interventions,
+    material_replies,
     objective_values,
     selfassess,
     survey_replies,

@@ -23,6 +23,7 @@ PUBLIC = {
     "accounts.reset",
     "accounts.accept",
     "assessment_form.answer",
+    "material_link.open_material",
     "inbound.mime",
     "static",
 }
