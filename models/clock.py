@@ -1,18 +1,53 @@
-"""The one clock every part of Tandem reads, so tests can move time."""
+"""The one clock every part of Tandem reads, so tests can move time.
+
+A test moves this process's clock with ``travel`` or ``freeze``. A benchmark that runs
+workers in other processes moves all their clocks at once: each started with
+``TANDEM_CLOCK_FILE`` naming a file reads its offset in seconds from there (re-read when the
+file changes; ``write_offset`` writes it). Never set it in production.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 _offset = dt.timedelta(0)
 _frozen: dt.datetime | None = None
+
+#: The variable naming the file of the offset every process shares, when a benchmark set one.
+CLOCK_FILE = "TANDEM_CLOCK_FILE"
+
+_shared = {"mtime": -1, "offset": dt.timedelta(0)}
+
+
+def _shared_offset(path: str) -> dt.timedelta:
+    """Return the offset in the shared clock file (re-read when its time changes)."""
+    try:
+        mtime = os.stat(path).st_mtime_ns
+        if mtime != _shared["mtime"]:
+            with open(path) as handle:
+                _shared["offset"] = dt.timedelta(seconds=float(handle.read().strip() or 0))
+            _shared["mtime"] = mtime
+    except (OSError, ValueError):
+        pass  # a file being replaced: keep the last offset read
+    return _shared["offset"]
 
 
 def now() -> dt.datetime:
     """Return the current time as a naive UTC datetime (how the database stores times)."""
     if _frozen is not None:
         return _frozen
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None) + _offset
+    path = os.environ.get(CLOCK_FILE)
+    shared = _shared_offset(path) if path else dt.timedelta(0)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None) + _offset + shared
+
+
+def write_offset(path: str, seconds: float) -> None:
+    """Set the shared clock of every process reading ``path`` to ``seconds`` ahead of real time."""
+    temporary = f"{path}.new"
+    with open(temporary, "w") as handle:
+        handle.write(f"{seconds:.3f}\n")
+    os.replace(temporary, path)
 
 
 def travel(delta: dt.timedelta) -> None:

@@ -1,0 +1,187 @@
+"""What the chaos run measures: work in flight and done (to time a fault's recovery), and the
+final figures of emails, replies and summaries, read from the database, the relay and the
+stakeholders' mail servers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+from peewee import fn
+
+from models import ActionItemUpdate, Cycle, InboundMessage, Job, Lease, OutboundEmail, clock, db
+from workers.followup.common import session_of
+
+#: Inbound states a message ends in.
+FINAL = ("applied", "duplicate", "auto_reply", "bounce", "quarantined", "dismissed")
+
+#: Summaries must have gone out this long after their session ended.
+SUMMARY_WITHIN = dt.timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Work done so far, work in flight (claimed rows) and work waiting, at one moment."""
+
+    done: int
+    flight: frozenset[tuple[str, int]]
+    waiting: int
+
+
+def snapshot() -> Snapshot:
+    """Count finished rows, name the claimed ones and count those waiting to be taken."""
+    now = clock.now()
+    with db.connection_context():
+        done = OutboundEmail.select().where(OutboundEmail.status == "sent").count()
+        done += InboundMessage.select().where(InboundMessage.status.in_(FINAL)).count()
+        done += Job.select().where(Job.status == "done").count()
+        flight = {("email", r.id) for r in OutboundEmail.select(OutboundEmail.id).where(
+            OutboundEmail.status == "sending")}  # fmt: skip
+        flight |= {("inbound", r.id) for r in InboundMessage.select(InboundMessage.id).where(
+            InboundMessage.status == "processing")}  # fmt: skip
+        flight |= {("job", r.id) for r in Job.select(Job.id).where(Job.status == "running")}
+        waiting = (
+            OutboundEmail.select()
+            .where((OutboundEmail.status == "queued") & (OutboundEmail.next_attempt_at <= now))
+            .count()
+        )
+        waiting += InboundMessage.select().where(InboundMessage.status == "received").count()
+    return Snapshot(done, frozenset(flight), waiting)
+
+
+def scheduler_pass() -> tuple[str, dt.datetime | None]:
+    """Return the scheduler lock's holder and its last renewal."""
+    with db.connection_context():
+        lease = Lease.get_or_none(Lease.name == "scheduler")
+    return (lease.holder, lease.expires_at) if lease else ("", None)
+
+
+def resumed(before: Snapshot, now: Snapshot) -> bool:
+    """Tell whether work resumed: everything in flight at the fault has been let go or
+    finished, and something was finished since (unless nothing was waiting)."""
+    if before.flight & now.flight:
+        return False
+    return now.done > before.done or (before.waiting == 0 and not before.flight)
+
+
+def wait_resumed(before: Snapshot, start: float, extra=None, timeout: float = 120.0) -> float:
+    """Return seconds from ``start`` (a fault, ``before`` taken just ahead of it) until work
+    resumed and ``extra()`` holds, when given; ``timeout`` if never."""
+    while time.monotonic() - start < timeout:
+        try:
+            ok = resumed(before, snapshot()) and (extra is None or extra())
+        except Exception:  # the database is being cut: ask again
+            db.close()
+            ok = False
+        if ok:
+            return time.monotonic() - start
+        time.sleep(0.2)
+    return timeout
+
+
+def idle() -> bool:
+    """Tell whether nothing is claimed, so the clock may jump without running out leases."""
+    return not snapshot().flight
+
+
+def email_figures(accepted: dict[str, int]) -> dict[str, int]:
+    """Return emails expected (every outbox row), delivered, lost, duplicated, and failed."""
+    with db.connection_context():
+        rows = list(OutboundEmail.select(OutboundEmail.message_id, OutboundEmail.status))
+    expected = {r.message_id for r in rows}
+    delivered = {m for m in expected if accepted.get(m)}
+    return {
+        "expected": len(expected),
+        "delivered": len(delivered),
+        "lost": len(expected - delivered),
+        "duplicated": sum(1 for m, n in accepted.items() if n > 1),
+        "failed": sum(1 for r in rows if r.status in ("failed", "bounced")),
+        "queued": sum(1 for r in rows if r.status in ("queued", "sending")),
+    }
+
+
+def reply_figures(sent: list[str]) -> dict[str, int]:
+    """Return replies sent (distinct Message-IDs the listener took), stored, applied (or
+    recorded as a duplicate, auto-reply or bounce), quarantined, applied twice, unfinished."""
+    ids = set(sent)
+    with db.connection_context():
+        rows = list(
+            InboundMessage.select(
+                InboundMessage.id, InboundMessage.message_id, InboundMessage.status
+            ).where(InboundMessage.message_id.in_(list(ids)))  # fmt: skip
+        )
+        twice_items = (
+            ActionItemUpdate.select(ActionItemUpdate.inbound, ActionItemUpdate.item)
+            .where(ActionItemUpdate.inbound.is_null(False))
+            .group_by(ActionItemUpdate.inbound, ActionItemUpdate.item)
+            .having(fn.COUNT(ActionItemUpdate.id) > 1)
+            .count()
+        )
+    by_id: dict[str, list[str]] = {}
+    for row in rows:
+        by_id.setdefault(row.message_id, []).append(row.status)
+    final = {m for m, statuses in by_id.items() if all(s in FINAL for s in statuses)}
+    return {
+        "sent": len(ids),
+        "stored": len(by_id),
+        "applied": sum(1 for s in by_id.values() if "applied" in s),
+        "recorded": sum(
+            1 for m in final if "applied" not in by_id[m] and "quarantined" not in by_id[m]
+        ),  # fmt: skip
+        "quarantined": sum(1 for s in by_id.values() if "quarantined" in s),
+        "applied_twice": sum(1 for s in by_id.values() if s.count("applied") > 1) + twice_items,
+        "unfinished": len(ids) - len(final),
+    }
+
+
+def summary_figures(cycle_id: int) -> dict[str, int]:
+    """Return the summaries due (one per recipient, once the cycle's deadline has passed or it
+    was sent) and those sent within SUMMARY_WITHIN of the session's end."""
+    with db.connection_context():
+        cycle = Cycle.get_by_id(cycle_id)
+        deadline = session_of(cycle).ends_at + SUMMARY_WITHIN
+        rows = list(
+            OutboundEmail.select(OutboundEmail.status, OutboundEmail.sent_at).where(
+                OutboundEmail.idem_key.startswith(f"cycle:{cycle_id}:summary:")
+            )
+        )
+    on_time = sum(1 for r in rows if r.status == "sent" and r.sent_at <= deadline)
+    due = len(rows) if rows or clock.now() < deadline else 1  # none at all, past due: late
+    return {"due": due, "on_time": on_time, "late": due - on_time,
+            "cycle_sent_at": cycle.summary_sent_at, "deadline": deadline}  # fmt: skip
+
+
+def notes_request(cycle_id: int) -> OutboundEmail | None:
+    """Return the cycle's notes request once delivered."""
+    with db.connection_context():
+        return OutboundEmail.get_or_none(
+            OutboundEmail.idem_key.startswith(f"cycle:{cycle_id}:notes")
+            & (OutboundEmail.status == "sent")
+        )
+
+
+def summary_queued(cycle_id: int) -> bool:
+    """Tell whether the cycle's summary has been written to the outbox."""
+    with db.connection_context():
+        return Cycle.get_by_id(cycle_id).summary_sent_at is not None
+
+
+def next_job_before(when: dt.datetime) -> tuple[dt.datetime, str] | None:
+    """Return the time and kind of the earliest pending job due before ``when``, if any."""
+    with db.connection_context():
+        job = (
+            Job.select(Job.run_at, Job.kind)
+            .where((Job.status == "pending") & (Job.run_at < when) & (Job.run_at > clock.now()))
+            .order_by(Job.run_at)
+            .first()
+        )
+    return (job.run_at, job.kind) if job else None
+
+
+def jobs_caught_up() -> bool:
+    """Tell whether every job due by now has run."""
+    with db.connection_context():
+        return not Job.select().where(
+            Job.status.in_(("pending", "running")) & (Job.run_at <= clock.now())
+        ).exists()
