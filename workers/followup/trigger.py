@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from models import Cycle, Participant, Person, Session, clock
 from workers.followup import schedule
 from workers.followup.common import (
@@ -44,8 +46,14 @@ def session_info(session: Session, cycle: Cycle) -> SessionInfo:
     )
 
 
-def invite_draft(cycle: Cycle, session: Session, person: Person, method: str) -> Draft:
-    """Return the invitation (or cancellation) email for one person."""
+def invite_draft(
+    cycle: Cycle, session: Session, person: Person, method: str, stamp: dt.datetime | None = None
+) -> Draft:
+    """Return the invitation (or cancellation) email for one person.
+
+    ``stamp`` is the DTSTAMP; the copies sent together share one, and with it the calendar
+    text every copy has in common, encoded once (``invites.build``).
+    """
     organizer = organizer_address(person.id, session)
     ics = build(
         session_info(session, cycle),
@@ -54,7 +62,7 @@ def invite_draft(cycle: Cycle, session: Session, person: Person, method: str) ->
         organizer_name="Tandem",
         attendee=person.email,
         attendee_name=person.name,
-        stamp=clock.now().replace(microsecond=0),
+        stamp=stamp or clock.now().replace(microsecond=0),
     )
     kind = "invite" if method == "REQUEST" else "invite-cancel"
     ctx = {
@@ -116,9 +124,9 @@ def trigger(cycle_id: int) -> int:
             raise CycleStateError(f"cycle {cycle_id} has no session")
         people = reachable(p.person for p in stakeholders(cycle))
         items, metrics, values = owned_work(cycle)
-        drafts = []
+        drafts, stamp = [], clock.now().replace(microsecond=0)
         for person in people:
-            drafts.append(invite_draft(cycle, session, person, "REQUEST"))
+            drafts.append(invite_draft(cycle, session, person, "REQUEST", stamp))
             ctx = request_ctx(cycle, session, person, items[person.id], metrics[person.id], values)
             key = f"cycle:{cycle.id}:update-request:{person.id}"
             drafts.append(Draft("update-request", person, ctx, key, ("cycle", cycle.id)))
@@ -130,7 +138,8 @@ def trigger(cycle_id: int) -> int:
 def resend_invites(cycle: Cycle, session: Session, method: str = "REQUEST") -> int:
     """Queue the current SEQUENCE of the invitation (or its CANCEL) to every stakeholder."""
     people = reachable(p.person for p in stakeholders(cycle))
-    drafts = [invite_draft(cycle, session, person, method) for person in people]
+    stamp = clock.now().replace(microsecond=0)
+    drafts = [invite_draft(cycle, session, person, method, stamp) for person in people]
     return len(queue_many(drafts))
 
 
