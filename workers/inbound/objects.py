@@ -14,11 +14,15 @@ from models import (
     ActionItem,
     Assessment,
     Assignment,
+    AttendanceCheck,
     Cycle,
+    Membership,
     MentoringGroup,
     Occurrence,
     Orientation,
     OutboundEmail,
+    RiskFlag,
+    SelfCheck,
     Session,
     SessionSeries,
     Submission,
@@ -40,6 +44,10 @@ OBJECT_MODELS: dict[str, type[Model]] = {
     "relay": MentoringGroup,
     "occurrence": Occurrence,
     "survey": SurveyResponse,
+    "riskflag": RiskFlag,
+    "selfcheck": SelfCheck,
+    "materials": Membership,  # a participant's materials: their membership of the programme
+    "headcount": AttendanceCheck,
 }
 
 #: Models joined, in order, to reach the programme of an object whose model has none.

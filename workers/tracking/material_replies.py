@@ -13,8 +13,9 @@ from workers.inbound.appliers import ReplyContext, applier
 from workers.inbound.errors import AmbiguousReplyError, UnknownObjectError
 from workers.outbound import outbox
 from workers.outbound.outbox import Draft, queue_many
+from workers.runtime.plainsql import row_by_id
 from workers.tracking.material_links import link_url
-from workers.tracking.materials import complete, is_participant, materials
+from workers.tracking.materials import complete, materials
 from workers.tracking.outcomes import reply_lines
 
 #: "done", "finished", "completed", "watched", "read", "I've done", "have finished".
@@ -95,29 +96,19 @@ def send_materials(programme_id: int) -> int:
     if not listed:
         return 0
     people = (
-        Person.select()
-        .join(Membership, on=(Membership.person == Person.id))
+        Membership.select(Membership, Person)
+        .join(Person, on=(Membership.person == Person.id))
         .where((Membership.programme == programme_id) & (Membership.role == PARTICIPANT_ROLE))
     )
     today = clock.now().date().isoformat()
-    drafts = [
-        Draft(
-            "materials",
-            person,
-            {
-                "programme": programme.name,
-                "help": HELP,
-                "materials": [
-                    {"label": m.label, "title": m.title, "link": link_url(m, person.id)}
-                    for m in listed
-                ],
-            },  # fmt: skip
-            f"materials:{programme_id}:{person.id}:{today}",
-            ("materials", programme_id),
-        )
-        for person in people
-        if person.can_receive_email
-    ]
+    drafts = []
+    for member in people:
+        if member.person.can_receive_email:
+            ctx = {"programme": programme.name, "help": HELP, "materials": [
+                {"label": m.label, "title": m.title, "link": link_url(m, member.person_id)}
+                for m in listed]}  # fmt: skip
+            key = f"materials:{programme_id}:{member.person_id}:{today}"
+            drafts.append(Draft("materials", member.person, ctx, key, ("materials", member.id)))
     with outbox.transaction():
         return len(queue_many(drafts))
 
@@ -125,11 +116,11 @@ def send_materials(programme_id: int) -> int:
 @applier("materials")
 def apply_done(ctx: ReplyContext) -> str:
     """Record the materials a participant's reply says are done, and confirm."""
-    if not is_participant(ctx.object_id, ctx.person.id):
-        raise UnknownObjectError(f"programme {ctx.object_id} has no such participant")
-    chosen, problems = resolve(
-        read_done(ctx.reply_text, (ctx.person.name,)), materials(ctx.object_id)
-    )
+    member = row_by_id(Membership, ctx.object_id)
+    if member is None or member.person_id != ctx.person.id or member.role != PARTICIPANT_ROLE:
+        raise UnknownObjectError(f"membership {ctx.object_id} does not exist")
+    listed = materials(member.programme_id)
+    chosen, problems = resolve(read_done(ctx.reply_text, (ctx.person.name,)), listed)
     if not chosen:
         raise AmbiguousReplyError(
             "the reply names no material done", not_understood=[*problems, f"reply {HELP}"][:5]
@@ -147,7 +138,7 @@ def apply_done(ctx: ReplyContext) -> str:
                 "late": False,
             },  # fmt: skip
             key=f"inbound:{ctx.message.id}:confirmation",
-            about=("materials", ctx.object_id),
+            about=("materials", member.id),
             in_reply_to=ctx.message.message_id,
         )
     return f"{len(chosen)} materials done ({len(new)} new)"
