@@ -17,6 +17,7 @@ from web import (
     auth,
     cli,
     cli_mentoring,
+    cli_reports,
     cli_workspace,
     coordinators,
     cycles,
@@ -112,4 +113,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     cli_workspace.init_app(app)
     cli_mentoring.init_app(app)
+    cli_reports.init_app(app)
     return app

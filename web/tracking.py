@@ -11,16 +11,19 @@ import datetime as dt
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from models import Cohort, Membership, MentoringGroup, Person, Programme
+from models import Cohort, Membership, MentoringGroup, Person, Programme, clock
 from models.tracking import PARTICIPANT_ROLE, RATING_KINDS
+from web import tracking_reports
 from web.access import programme_or_404
 from web.auth import login_required
+from workers.reports import recognition
 from workers.reports.charts import line_chart
 from workers.reports.series import engagement_series
 from workers.tracking import dashboard, export
 from workers.tracking.scope import Scope
 
 bp = Blueprint("tracking", __name__, url_prefix="/<int:programme_id>/tracking")
+bp.register_blueprint(tracking_reports.bp)
 
 #: Longest filter value read from the query string.
 MAX_FIELD = 200
@@ -119,6 +122,7 @@ def _summary(programme_id: int) -> tuple[Programme, dict, dict, dict, dict | Non
 def show(programme_id: int):
     """Show the programme's progress figures for the chosen filters."""
     programme, options, typed, errors, summary = _summary(programme_id)
+    shout_outs = recognition.shout_outs(programme.id, clock.now())
     page = render_template(
         "web/tracking/dashboard.html",
         programme=programme,
@@ -131,6 +135,9 @@ def show(programme_id: int):
         rating_labels=RATING_LABELS,
         rating_kinds=RATING_KINDS,
         query=_query(typed),
+        shout_outs=shout_outs,
+        shout_out_rows=tracking_reports.shout_out_rows(shout_outs),
+        report_schedule=tracking_reports.schedule_of(programme.id),
     )
     return page, 400 if errors else 200
 
