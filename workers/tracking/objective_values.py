@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models import Objective, ObjectiveValue, Programme, clock
+from models import Assignee, Objective, ObjectiveValue, Programme, clock
 from models.tracking import week_of
 from workers.runtime import jobs
 from workers.tracking import dashboard, survey_results
-from workers.tracking.completion import programme_completion
-from workers.tracking.scope import Scope
+from workers.tracking.completion import programme_completion, rate
+from workers.tracking.scope import Scope, count_if, count_rows
 
 #: The weekly snapshot job.
 SNAPSHOT_JOB = "tracking.objective_snapshots"
@@ -43,6 +43,26 @@ def _engagement(programme_id: int, at: dt.datetime) -> float | None:
     return round(100 * sum(w["active"] for w in weeks) / (people * ENGAGEMENT_WEEKS), 1)
 
 
+def _assignments(programme_id: int, at: dt.datetime) -> dict:
+    """Return work due before ``at``: set, submitted by ``at``, and on time (as of ``at``)."""
+    done = Assignee.submitted_at <= at
+    row = (
+        Assignee.select(
+            count_rows().alias("set"),
+            count_if(done).alias("submitted"),
+            count_if(done & (Assignee.submitted_at <= Assignee.due_at)).alias("on_time"),
+        )
+        .where((Assignee.programme == programme_id) & (Assignee.due_at < at))
+        .dicts()
+        .get()
+    )
+    submitted = int(row["submitted"] or 0)
+    return {
+        "completion_rate": rate(submitted, row["set"]),
+        "on_time_rate": rate(int(row["on_time"] or 0), submitted),
+    }
+
+
 def _satisfaction(programme_id: int, at: dt.datetime) -> float | None:
     _, ratings = dashboard.weekly(Scope(programme_id, end=at))
     return ratings["satisfaction"]["mean"]
@@ -60,10 +80,8 @@ def _custom(objective: Objective, at: dt.datetime) -> float | None:
 
 #: How each computed metric is read for a programme at a time.
 METRICS = {
-    "completion_rate": lambda p, at: _percent(
-        dashboard.assignments(Scope(p), at)["completion_rate"]
-    ),
-    "on_time_rate": lambda p, at: _percent(dashboard.assignments(Scope(p), at)["on_time_rate"]),
+    "completion_rate": lambda p, at: _percent(_assignments(p, at)["completion_rate"]),
+    "on_time_rate": lambda p, at: _percent(_assignments(p, at)["on_time_rate"]),
     "goal_achievement": lambda p, at: _percent(dashboard.goals(Scope(p))["achievement_rate"]),
     "engagement": _engagement,
     "satisfaction": _satisfaction,
