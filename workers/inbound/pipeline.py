@@ -25,8 +25,8 @@ from workers.outbound import outbox
 from workers.reading.classify import classify
 from workers.reading.confidence import LOW_CONFIDENCE
 from workers.reading.message import UnreadableMessage, parse_message
+from workers.reading.trimming import ONLY_QUOTE, trim_reply
 from workers.reading.trimming import reply_text as reply_text_of
-from workers.reading.trimming import trim_reply
 from workers.runtime.sqlite_lock import write_lock
 
 logger = logging.getLogger(__name__)
@@ -189,7 +189,9 @@ def read_reply(row: InboundMessage, parsed) -> Step:
     note(row, reply_text=reply_text)
     if not reply_text.strip() and not parsed.attachments:
         raise errors.EmptyReplyError("nothing left once quoted text was removed", person=person)
-    if trimmed.confidence < LOW_CONFIDENCE:
+    # Files sent with nothing but the quoted email are the answer (a submission, a relay).
+    files_alone = bool(parsed.attachments) and trimmed.rule == ONLY_QUOTE
+    if trimmed.confidence < LOW_CONFIDENCE and not files_alone:
         raise errors.UncertainReadingError(f"reply: {trimmed.rule}", person=person)
     step = applier_step(row, person, object_type, object_id, parsed, reply_text)
     digest = reply_digest(person.id, object_type, object_id, reply_text, parsed.attachments)
