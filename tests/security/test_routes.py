@@ -24,6 +24,7 @@ PUBLIC = {
     "accounts.accept",
     "assessment_form.answer",
     "material_link.open_material",
+    "survey_form.answer",
     "inbound.mime",
     "static",
 }
