@@ -102,6 +102,7 @@ def show(message_id: int):
         headers=headers_of(bytes(row.raw)),
         trimmed=row.reply_text or trimmed,
         full_text=full,
+        about=objects.describe(row.object_type, row.object_id),
         people=_people().limit(1000),
         object_types=sorted(APPLIERS),
     )

@@ -66,3 +66,6 @@ def test_it_finds_mentoring_objects_in_their_own_programme_only(db):
     assert objects.label(objects.find("pair", group_id)) == "Public speaking"
     assert objects.find("occurrence", occurrence.id) == occurrence
     assert objects.find("occurrence", occurrence.id + 1000) is None
+    assert objects.describe("pair", group_id) == f"pair {group_id}: Public speaking"
+    assert objects.describe("occurrence", 999) == "occurrence 999 (no longer exists)"
+    assert objects.describe("", None) == ""

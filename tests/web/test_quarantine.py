@@ -135,4 +135,5 @@ def test_it_shows_a_kept_mentoring_reply_to_its_programme_coordinator_only(clien
     assert "Re: feedback in Mine" in html and "Re: feedback in Theirs" not in html
     shown = client.get(f"/quarantine/{rows['Mine'].id}").get_data(as_text=True)
     assert "<option selected>occurrence</option>" in shown
+    assert f"<dd>occurrence {rows['Mine'].object_id}</dd>" in shown
     assert client.get(f"/quarantine/{rows['Theirs'].id}").status_code == 404

@@ -75,6 +75,17 @@ def label(obj: Model) -> str:
     return ""
 
 
+def describe(object_type: str, object_id: int | None) -> str:
+    """Return what a reply is about in words ("pair 3: Public speaking"), or "" if nothing."""
+    if not object_type or object_id is None:
+        return ""
+    obj = find(object_type, object_id)
+    if obj is None:
+        return f"{object_type} {object_id} (no longer exists)"
+    name = label(obj)
+    return f"{object_type} {object_id}: {name}" if name else f"{object_type} {object_id}"
+
+
 def owned_by(object_type: str, programmes: Select) -> Select | None:
     """Select the ids of this type's objects in ``programmes``; None if they have no programme."""
     if object_type not in programme_types():
