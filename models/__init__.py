@@ -12,6 +12,7 @@ from models.intake import Assessment, Orientation, OrientationAttendance
 from models.jobs import Job, Lease
 from models.learning import (
     AttendanceCheck,
+    AttendanceMark,
     Competence,
     Material,
     MaterialCompletion,
@@ -141,6 +142,7 @@ ALL_MODELS = [
     SelfCheck,
     SelfRating,
     AttendanceCheck,
+    AttendanceMark,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + [

@@ -3,7 +3,7 @@ self-assessment questionnaires and answers, and the after-session attendance che
 
 from __future__ import annotations
 
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from models.base import BaseModel, utcnow
 from models.people import Person
@@ -103,3 +103,15 @@ class AttendanceCheck(BaseModel):
 
     class Meta:
         indexes = ((("subject", "subject_id"), True),)
+
+
+class AttendanceMark(BaseModel):
+    """Whether one invited participant attended the session an attendance check is about."""
+
+    check = ForeignKeyField(AttendanceCheck, backref="marks", on_delete="CASCADE")
+    person = ForeignKeyField(Person, backref="+", on_delete="CASCADE")
+    attended = BooleanField()
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("check", "person"), True),)

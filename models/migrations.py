@@ -29,6 +29,7 @@ from models import (
 from models.base import db
 from models.learning import (
     AttendanceCheck,
+    AttendanceMark,
     Competence,
     Material,
     MaterialCompletion,
@@ -206,7 +207,15 @@ def _drop_assignment_tables(migrator: SchemaMigrator) -> None:
 
 
 #: Tables of materials, self-assessments and attendance checks.
-LEARNING_TABLES = (Material, MaterialCompletion, Competence, SelfCheck, SelfRating, AttendanceCheck)
+LEARNING_TABLES = (
+    Material,
+    MaterialCompletion,
+    Competence,
+    SelfCheck,
+    SelfRating,
+    AttendanceCheck,
+    AttendanceMark,
+)
 
 
 def _add_learning_tables(migrator: SchemaMigrator) -> None:

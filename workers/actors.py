@@ -31,6 +31,7 @@ from workers.reports import schedule, sending  # noqa: F401
 from workers.runtime import broker, jobs  # noqa: F401
 from workers.tracking import (  # noqa: F401
     daily,
+    headcount,
     impact,
     interventions,
     material_replies,

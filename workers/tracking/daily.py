@@ -1,10 +1,10 @@
 """The daily tracking pass of each programme, as a job the scheduler creates every morning.
 
 Each pass refreshes the at-risk flags (raising, updating, clearing), sends the intervention
-of every open flag not sent yet, tells whoever intervened when a flag has cleared, and sends
-the self-assessments that are due. The job's key names the programme and the day, so the
-scheduler may create it on every tick and it still runs once a day; each step is safe to
-run again, so a failed pass is simply retried.
+of every open flag not sent yet, tells whoever intervened when a flag has cleared, sends the
+self-assessments that are due, and asks who attended the sessions that ended. The job's key
+names the programme and the day, so the scheduler may create it on every tick and it still
+runs once a day; each step is safe to run again, so a failed pass is simply retried.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from models import Job, Programme, clock
 from workers.runtime import jobs
 from workers.runtime.scheduler import Pass, Sweep, register
 from workers.tracking.atrisk import refresh_flags
+from workers.tracking.headcount import send_checks
 from workers.tracking.interventions import send_pending, tell_cleared
 from workers.tracking.selfassess import send_due_checks
 
@@ -40,6 +41,7 @@ def run_daily(programme_id: int, now: dt.datetime | None = None) -> dict[str, in
         "interventions": send_pending(programme_id),
         "cleared_told": tell_cleared(programme_id, now),
         "self_checks": send_due_checks(programme_id, now),
+        "headcounts": send_checks(programme_id, now),
     }
     logger.info("daily pass of programme %s: %s", programme_id, done)
     return done
