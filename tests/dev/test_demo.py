@@ -20,6 +20,7 @@ from models import (
     User,
     clock,
 )
+from tests.logins import login
 from workers.dev import demo
 
 
@@ -168,3 +169,19 @@ def csrf_token(client) -> str:
 
     html = client.get("/auth/login").get_data(as_text=True)
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def test_the_demo_mentoring_page_shows_the_proposal_to_review(client, tmp_path):
+    # Given a first run's data and the demo coordinator's login
+    demo.load()
+    email, password = demo.ensure_coordinator(tmp_path / "password")
+    login(client, email, password)
+
+    # When the coordinator opens the mentoring programme's review
+    programme = Programme.get(Programme.name == demo.MENTORING_NAME)
+    html = client.get(f"/mentoring/{programme.id}/review").get_data(as_text=True)
+
+    # Then the pairs and the unmatched mentee with the reason are there
+    assert 'data-mentee="sofia.alvarez@example.org"' in html and "Priya Shah" in html
+    assert "amelia.hughes@example.org" in html
+    assert "no shared time of at least 60 minutes with any mentor" in html
