@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
-from models import Assignment, Cohort, Person, Programme, Review, Submission, SubmissionFile
+from models import (
+    Assignee,
+    Assignment,
+    Cohort,
+    Person,
+    Programme,
+    Review,
+    Submission,
+    SubmissionFile,
+)
 from models.assignments import ASSIGNMENT_KINDS
 from web.access import programme_or_404
 from web.auth import login_required
@@ -112,6 +121,16 @@ def _submission_or_404(assignment: Assignment, submission_id: int) -> Submission
     return found
 
 
+def _late(submission: Submission) -> bool:
+    """Tell whether the first submission came after the person's own due time."""
+    mine = Assignee.get_or_none(
+        (Assignee.assignment == submission.assignment_id)
+        & (Assignee.person == submission.person_id)
+    )
+    first = mine.submitted_at if mine and mine.submitted_at else submission.submitted_at
+    return first > (mine.due_at if mine else submission.assignment.due_at)
+
+
 def _number(name: str) -> float | None:
     text = request.form.get(name, "").strip().replace(",", ".")[:20]
     if not text:
@@ -146,7 +165,7 @@ def submission(programme_id: int, assignment_id: int, submission_id: int):
         assignment=assignment,
         submission=found,
         person=Person.get_by_id(found.person_id),
-        late=found.submitted_at > assignment.due_at,
+        late=_late(found),
         files=list(SubmissionFile.select().where(SubmissionFile.submission == found)),
         reviews=list(
             Review.select().where(Review.submission == found).order_by(Review.created_at.desc())
