@@ -8,9 +8,10 @@ database of its own there:
 1. build the programme (people, cohorts, mentors, assignments, goals, events) in one
    transaction, then let the database gather its statistics, as a running one has;
 2. time the at-risk computation: ``refresh_flags`` over the whole programme;
-3. time the dashboard (``summary``) over calls with varied filters (department, cohort,
+3. time building personal progress reports as PDFs (1,000 by default, ``--pdfs``);
+4. time the dashboard (``summary``) over calls with varied filters (department, cohort,
    mentor, period and combinations): p50 and p95;
-4. the floor: the same aggregates as hand-written SQL on the same database, called in turn
+5. the floor: the same aggregates as hand-written SQL on the same database, called in turn
    with the dashboard on the same filters.
 
 Prints each database's figures and the ratio floor/ours (targets: p95 under 150 ms, ratio at
@@ -35,7 +36,7 @@ import psycopg2
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import dashboard_floor, tracking_data  # noqa: E402
+from bench import dashboard_floor, personal_pdfs, tracking_data  # noqa: E402
 from models import db, init_db  # noqa: E402
 from models.migrations import migrate  # noqa: E402
 from tests import services  # noqa: E402
@@ -134,6 +135,9 @@ def run(label: str, url: str, args) -> tuple[float, float]:
         started = time.perf_counter()
         raised = atrisk.refresh_flags(programme_id, tracking_data.NOW)
         print(f"{label}: at-risk {time.perf_counter() - started:.2f} s, {len(raised)} flagged")
+        if args.pdfs:
+            found = personal_pdfs.time_pdfs(programme_id, tracking_data.NOW, args.pdfs)
+            print(personal_pdfs.line(label, found))
         analyze(url)
         ours, floor = time_dashboard(scopes(programme_id, args.calls), tracking_data.NOW)
     finally:
@@ -153,6 +157,7 @@ def main() -> None:
     parser.add_argument("--participants", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=30, help="timed dashboard calls")
+    parser.add_argument("--pdfs", type=int, default=1000, help="personal PDFs to time (0: none)")
     args = parser.parse_args()
     results = {}
     folder = tempfile.mkdtemp(prefix="tandem-bench-")

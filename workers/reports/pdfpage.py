@@ -48,6 +48,8 @@ class Document(FPDF):
 
 def new_document(title: str, author: str, when: dt.datetime) -> Document:
     """Return a new A4 document with its font set and a first page added."""
+    # Each document reads the font files again: a copy of one that has read them would share
+    # the parsed font, which fpdf2 cuts down in place to the glyphs of the first one saved.
     pdf = Document(orientation="P", unit="mm", format="A4")
     pdf.set_creation_date(when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when)
     pdf.set_title(clean(title))
