@@ -12,6 +12,7 @@ from typing import TextIO
 
 from models import EmailAlias, Membership, MentorProfile, Person, Programme
 from workers.workspace.people_plan import chunks
+from workers.workspace.people_rows import FORMULA_STARTS
 
 #: The columns every export has, named as a coordinator would name them.
 PEOPLE_COLUMNS = (
@@ -114,6 +115,12 @@ def export_rows(programme: Programme) -> Iterator[list[str]]:
         yield row
 
 
+def inert(cell: object) -> object:
+    """Return a cell a spreadsheet shows as text: a formula gets a leading apostrophe, which
+    the import takes off again."""
+    return "'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
+
+
 def export_csv(programme: Programme, out: TextIO) -> int:
     """Write the programme's people to ``out`` as CSV and return how many people it wrote."""
     writer = csv.writer(out)
@@ -121,6 +128,7 @@ def export_csv(programme: Programme, out: TextIO) -> int:
     writer.writerow(next(rows))
     count = 0
     for row in rows:
-        writer.writerow(row)
+        # Names and goals are typed by people: "=HYPERLINK(...)" must stay text.
+        writer.writerow([inert(cell) for cell in row])
         count += 1
     return count

@@ -103,8 +103,22 @@ def map_columns(header: Row) -> tuple[dict[str, int], list[str]]:
     return columns, ignored
 
 
+#: First characters that make a spreadsheet read a cell as a formula; the export writes an
+#: apostrophe before them (people_export.inert), which the import takes off.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cells(row: Row, columns: dict[str, int]) -> dict[str, str]:
-    return {c: row.cells[i] for c, i in columns.items() if i < len(row.cells) and row.cells[i]}
+    return {
+        c: _typed(row.cells[i]) for c, i in columns.items() if i < len(row.cells) and row.cells[i]
+    }
+
+
+def _typed(cell: str) -> str:
+    """Return a cell as typed: without the apostrophe the export puts before a formula."""
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
 
 
 def _check(problems: list[str], check: Callable[[str], object], value: str, default=""):
