@@ -68,7 +68,7 @@ def test_it_upgrades_a_version_1_database_in_place(db):
 
     # Then it has every later step, the new indexes, and the same rows
     assert applied == [step.version for step in MIGRATIONS]
-    assert current_version() == latest_version() == 13
+    assert current_version() == latest_version() == MIGRATIONS[-1].version
     assert not REDUNDANT & all_index_names(db)
     assert "outbound_email_status_next_attempt_at" in index_names(db, OutboundEmail)
     assert "job_status_key" in index_names(db, Job)
