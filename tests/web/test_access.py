@@ -55,6 +55,9 @@ ANY_ID = (
     "group_id",
     "series_id",
     "occurrence_id",
+    "assignment_id",
+    "submission_id",
+    "file_id",
 )
 
 
