@@ -144,7 +144,7 @@ def apply_self_assessment(ctx: ReplyContext) -> str:
     with outbox.transaction():
         first = check.answered_at is None
         for pos, value in found.ratings.items():
-            _keep(check, asked[pos].id, value, now)
+            keep_rating(check, asked[pos].id, value, now)
         SelfCheck.update(answered_at=now).where(SelfCheck.id == check.id).execute()
         if first:
             mean = sum(found.ratings.values()) / len(found.ratings)
@@ -167,7 +167,8 @@ def apply_self_assessment(ctx: ReplyContext) -> str:
     return f"{len(found.ratings)} of {len(asked)} competences rated"
 
 
-def _keep(check: SelfCheck, competence_id: int, value: int, now: dt.datetime) -> None:
+def keep_rating(check: SelfCheck, competence_id: int, value: int, now: dt.datetime) -> None:
+    """Keep one rating of a questionnaire (a later answer to the same one replaces it)."""
     where = (SelfRating.check == check.id) & (SelfRating.competence == competence_id)
     if not SelfRating.update(value=value, at=now).where(where).execute():
         SelfRating.create(
