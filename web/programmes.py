@@ -12,7 +12,17 @@ from peewee import JOIN, fn
 
 from models import ActionItem, Cycle, Membership, Metric, Person, Programme, User, db
 from models.programme import TIMING_FIELDS
-from web import assignments, items, learning, metrics, people, people_import, tracking, trail
+from web import (
+    assignments,
+    interventions,
+    items,
+    learning,
+    metrics,
+    people,
+    people_import,
+    tracking,
+    trail,
+)
 from web.access import programme_or_404, visible_programmes
 from web.auth import login_required
 from web.paging import paginate
@@ -32,6 +42,7 @@ bp = Blueprint("programmes", __name__, url_prefix="/programmes")
 for _area in (people.bp, people_import.bp, metrics.bp, items.bp, tracking.bp, assignments.bp):
     bp.register_blueprint(_area)
 bp.register_blueprint(learning.bp)
+bp.register_blueprint(interventions.bp)
 
 #: Programmes on one page of the list.
 PER_PAGE = 50

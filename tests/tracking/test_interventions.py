@@ -9,6 +9,7 @@ import pytest
 from models import Job, Membership, Person, RiskFlag, clock
 from tests.tracking.builders import assignment, day, events, mentor, participant, programme
 from tests.tracking.mailflow import gmail_reply, message, outlook_reply, process, sent, text_of
+from tests.web.pages import log_in, make_login, text
 from workers.runtime.scheduler import Pass
 from workers.tracking import daily
 from workers.tracking.outcomes import read_outcome
@@ -155,3 +156,24 @@ def test_read_outcome(reply, outcome):
 
 def test_read_outcome_needs_words():
     assert read_outcome("\n\nCheers,\nMaya\n", ("Maya",)) is None
+
+
+def test_the_interventions_page_shows_outcomes_and_cleared_flags(world, client):
+    prog, sam = world["prog"], world["sam"]
+    run_on(30, prog)
+    request = message(sent("intervention-flag")[0])
+    process(gmail_reply(request, "maya@example.org", "Spoke to him, back on track <soon>"))
+    events(prog, sam, "reply", [31])
+    run_on(32, prog)
+    make_login("cora@example.org", "Cora", programme=prog)
+    log_in(client, "cora@example.org")
+
+    body = text(client.get(f"/programmes/{prog.id}/interventions"))
+
+    rows = body.split("<tr>")[2:]
+    sam_row = next(r for r in rows if "<td>Sam</td>" in r)
+    assert "Maya, 2026-12-02" in sam_row and "back on track" in sam_row
+    assert "&lt;soon&gt;" in sam_row and "cleared 2026-12-04" in sam_row
+    lee_row = next(r for r in rows if "<td>Lee</td>" in r)
+    assert "Fay Facilitator, 2026-12-02" in lee_row and "<strong>open</strong>" in lee_row
+    assert "interventions-link" in text(client.get(f"/programmes/{prog.id}/tracking"))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from peewee import JOIN
+
 from models import GroupMember, Membership, MentoringGroup, Person, Programme, RiskFlag, clock
 from workers.inbound.appliers import ReplyContext, applier
 from workers.inbound.errors import AmbiguousReplyError, UnknownObjectError
@@ -25,6 +27,9 @@ FALLBACK_ROLES = ("facilitator", "coordinator")
 
 #: Cleared flags looked at for the "it has cleared" line (a few missed days are caught up).
 CLEARED_WITHIN = dt.timedelta(days=7)
+
+#: How far back the history shows cleared flags.
+HISTORY_DAYS = 90
 
 #: How the reply's outcome reads back in the confirmation.
 OUTCOME_WORDS = {
@@ -193,3 +198,38 @@ def apply_outcome(ctx: ReplyContext) -> str:
             in_reply_to=ctx.message.message_id,
         )
     return f"outcome {found.outcome}"
+
+
+def history(programme_id: int, days: int = HISTORY_DAYS) -> list[dict]:
+    """Return the flags open now or raised lately, newest first: why, who was asked, what came
+    of it, and whether (and when) the flag cleared."""
+    since = clock.now() - dt.timedelta(days=days)
+    asked = Person.alias()
+    query = (
+        RiskFlag.select(RiskFlag, Person.name, asked.name.alias("asked"))
+        .join(Person, on=(Person.id == RiskFlag.person))
+        .switch(RiskFlag)
+        .join(asked, JOIN.LEFT_OUTER, on=(asked.id == RiskFlag.intervention_by))
+        .where(
+            (RiskFlag.programme == programme_id)
+            & (RiskFlag.cleared_at.is_null() | (RiskFlag.raised_at >= since))
+        )
+        .order_by(RiskFlag.raised_at.desc(), RiskFlag.id.desc())
+    )
+    return [
+        {
+            "name": row["name"],
+            "raised_on": _day(row["raised_at"]),
+            "cleared_on": _day(row["cleared_at"]),
+            "reasons": [reason["words"] for reason in row["reasons"]],
+            "asked": row["asked"] or "",
+            "sent_on": _day(row["intervention_sent_at"]),
+            "outcome": OUTCOME_WORDS.get(row["outcome"], ""),
+            "note": row["outcome_note"],
+        }
+        for row in query.dicts()
+    ]
+
+
+def _day(value) -> str:
+    return str(value)[:10] if value else ""
