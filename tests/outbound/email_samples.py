@@ -281,6 +281,60 @@ WRITTEN = {
         "text": "Here is my draft; could we look at the opening together?\n" + LINK,
         "attached_files": ["assembly-draft-v2-with-comments.docx"],
     },
+    "report-personal": {
+        "recipient_name": "Dr Jonathan Whitfield-Okonkwo",
+        "programme": "Prefect Mentoring 2026-27",
+        "participant": "Priya Raman-Fitzgerald",
+        "for_team": True,
+        "on": "2026-11-30",
+        "headline": [
+            ["Assignments done", "75%", "3 of 4 due so far; 1 overdue, 2 still to come"],
+            ["Attendance", "83.3%", "5 sessions attended, 1 missed"],
+            [
+                "Engagement",
+                "14",
+                "replies, submissions and sessions in the last 8 weeks (52 in all)",
+            ],
+        ],
+        "goals": [
+            {
+                "text": "Speak at three school assemblies before the spring term ends",
+                "progress": 60,
+                "status": "active",
+                "due": "2027-03-31",
+            }
+        ],
+        "feedback": [
+            {
+                "title": "Case study: the lunch-queue rota",
+                "score": "8.5",
+                "text": "A clear plan; say who tells the kitchen. " + LINK,
+            }
+        ],
+        "badges": ["First submission", "Goal reached"],
+        "attached_files": ["progress-1042-2026-11-30.pdf"],
+    },  # fmt: skip
+    "report-team": {
+        "recipient_name": "Fay Okafor-Lindqvist",
+        "programme": "Prefect Mentoring 2026-27",
+        "on": "2026-11-30",
+        "count": 120,
+        "rows": [
+            {
+                "name": "Priya Raman-Fitzgerald",
+                "assignments": "3/4",
+                "attendance": "83.3%",
+                "engagement": 14,
+                "goals": "1/2",
+            }
+        ],
+        "more": 119,
+    },  # fmt: skip
+    "recognition-completed": {
+        "recipient_name": "Priya Raman-Fitzgerald",
+        "programme": "Prefect Mentoring 2026-27",
+        "attached_files": ["certificate-completed.pdf"],
+    },
 }
 
 

@@ -9,7 +9,7 @@ import io
 import pytest
 
 from models import Badge, Programme, ReportSchedule, clock
-from tests.browser import chromium, serve
+from tests.browser import assert_accessible, chromium, serve
 from tests.reports.report_data import HOSTILE, NOW, pdf_text, workshop
 from tests.web.pages import PASSWORD, log_in, make_login, post, text
 from workers.reports import recognition
@@ -115,3 +115,4 @@ def test_the_report_downloads_in_chromium(app, world):
         page.fill("#every_weeks", "2")
         page.click("#report-schedule button[type=submit]")
         assert "Personal reports every 2 weeks." in page.inner_text("body")
+        assert_accessible(page)
