@@ -1,7 +1,8 @@
 """The needs questionnaire's form, reached by a signed link from the email: no login.
 
 The link is the only key: it names one assessment, so the form shows and changes that
-mentee's answers and nothing else. A forged link gives 404, an expired one 410.
+mentee's answers and nothing else. A forged link gives 404, an expired one 410, and a
+client that keeps sending bad links is told to wait (429).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, render_template, request
 
 from models import MentorProfile
+from web.auth import client, throttled
+from workers.accounts import throttle
 from workers.mentoring.assessment import (
     MAX_ANSWER,
     QUESTIONS,
@@ -63,9 +66,15 @@ def _page(assessment, values: dict, saved=None, status: int = 200):
 @bp.route("/<token>", methods=("GET", "POST"))
 def answer(token: str):
     """Show the questionnaire, or take its answers."""
+    # A client that keeps trying bad links is slowed like one guessing passwords; the
+    # mentee's own link from another address is not.
+    wait = throttle.wait_seconds(client())
+    if wait:
+        return throttled("web/mentoring/assessment_link.html", wait, error="")
     try:
         assessment = read_link_token(token)
     except AssessmentLinkError as exc:
+        throttle.record_failure(client())
         status = 410 if isinstance(exc, ExpiredLinkError) else 404
         return render_template("web/mentoring/assessment_link.html", error=str(exc)), status
     if request.method == "GET":

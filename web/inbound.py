@@ -12,7 +12,9 @@ from flask.cli import with_appcontext
 from peewee import DatabaseError, InterfaceError, OperationalError
 
 from models import db
+from web.auth import client
 from web.extensions import csrf
+from workers.accounts import throttle
 from workers.inbound.imap import ImapError, poll
 from workers.inbound.listener import serve_forever
 from workers.inbound.pipe import EX_DATAERR, EX_NOUSER, EX_TEMPFAIL, PipeCommand, pipe_options
@@ -53,7 +55,14 @@ def mime():
     settings = current_app.config["TANDEM"]
     if not settings.inbound_http_secret:
         return jsonify(error="the HTTP way in is disabled (no INBOUND_HTTP_SECRET)"), 404
+    # Guessing the secret is slowed per client, as password guessing is; the mail server
+    # that knows it posts from its own address and never waits.
+    wait = throttle.wait_seconds(client())
+    if wait:
+        answer = jsonify(error=f"too many wrong secrets from here; try again in {wait} s")
+        return answer, 429, {"Retry-After": str(wait)}
     if not authorized(request.headers.get("Authorization", ""), settings.inbound_http_secret):
+        throttle.record_failure(client())
         return jsonify(error="missing or wrong shared secret"), 403
     if request.query_string:
         where = f"the {RECIPIENT_HEADER} and {SENDER_HEADER} headers"

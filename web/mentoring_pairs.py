@@ -14,9 +14,10 @@ from functools import partial
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
 from models import Programme
-from web.auth import login_required
+from web.auth import client, login_required
 from web.ids import parse_id
 from web.mentoring import actor, mentoring_programme
+from workers.accounts import throttle
 from workers.mentoring import goals as goals_mod
 from workers.mentoring import occurrences, pages, resources, sessions
 from workers.mentoring.availability import AvailabilityError, check_zone
@@ -238,7 +239,12 @@ def add_resource(programme_id: int):
 @bp.route("/resources/<token>")
 def resource_file(token: str):
     """Serve a library file behind its signed link (no login: people follow it from email)."""
-    found = resources.resource_for(token) or abort(404)
+    if throttle.wait_seconds(client()):  # a client that keeps trying made-up links waits
+        abort(429)
+    found = resources.resource_for(token)
+    if found is None:
+        throttle.record_failure(client())
+        abort(404)
     response = send_file(
         io.BytesIO(bytes(found.data)),
         mimetype=found.content_type or "application/octet-stream",
