@@ -126,6 +126,19 @@ def test_a_survey_over_budget_waits_for_a_week_with_room(cohort_of_four):
     assert send_survey(survey) == {"now": 0, "later": 0}
 
 
+def test_a_deferred_request_is_not_sent_to_an_address_that_bounced_meanwhile(cohort_of_four):
+    prog, (ann, *_) = cohort_of_four
+    budget.set_per_week(prog, 1)
+    budget.schedule_optional(ann, prog, "nudge", day(0), "nudge:1")
+    send_survey(create_survey(prog, "Pulse"))
+    ann.bounce_state = "hard"
+    ann.save()
+    clock.freeze(day(7))
+    jobs.run(Job.get(Job.kind == "tracking.survey_request").id)
+    assert SurveyResponse.get(SurveyResponse.person == ann.id).status == "scheduled"
+    assert not OutboundEmail.select().where(OutboundEmail.to_addr == ann.email).exists()
+
+
 def test_a_reply_answers_the_survey_and_counts_as_satisfaction(cohort_of_four):
     prog, (ann, bo, cy, di) = cohort_of_four
     survey = create_survey(prog, "End of programme")

@@ -22,12 +22,7 @@ def read_survey_reply(ctx: ReplyContext) -> None:
     ctx.read = parse_survey_reply(ctx.reply_text, asks)
 
 
-def _still_open(response_id: int) -> bool:
-    """Tell whether a survey still takes answers (it does until it is deleted)."""
-    return SurveyResponse.select().where(SurveyResponse.id == response_id).exists()
-
-
-@applier("survey", read=read_survey_reply, still_open=_still_open)
+@applier("survey", read=read_survey_reply)
 def apply_survey_reply(ctx: ReplyContext) -> str:
     """Keep a participant's answer to a survey and confirm what was recorded."""
     response = row_by_id(SurveyResponse, ctx.object_id)

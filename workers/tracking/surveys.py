@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from peewee import IntegrityError
+
 from models import Membership, Person, Programme, Survey, SurveyResponse, clock, db
 from models.surveys import SURVEY_KINDS, SURVEY_QUESTIONS
 from models.tracking import PARTICIPANT_ROLE
@@ -125,9 +127,13 @@ def send_survey(survey: Survey, now: dt.datetime | None = None) -> dict[str, int
                 continue
             ref = f"survey:{survey.id}"
             send_at = budget.schedule_optional(person, survey.programme_id, "survey", now, ref)
-            response = SurveyResponse.create(
-                survey=survey, programme=survey.programme_id, person=person, send_at=send_at
-            )
+            try:
+                with db.atomic():
+                    response = SurveyResponse.create(
+                        survey=survey, programme=survey.programme_id, person=person, send_at=send_at
+                    )
+            except IntegrityError:  # asked by another click or worker meanwhile
+                continue
             if send_at <= now:
                 drafts.append(_request(survey, response, person))
             else:
@@ -144,6 +150,8 @@ def send_request(response_id: int) -> bool:
     """Send a request that waited for room, unless it was answered or sent; tell if it went."""
     response = SurveyResponse.get_or_none(SurveyResponse.id == response_id)
     if response is None or response.status != "scheduled":
+        return False
+    if not response.person.can_receive_email:  # bounced or deactivated since
         return False
     with outbox.transaction():
         queue_many([_request(response.survey, response, response.person)])
