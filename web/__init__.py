@@ -18,6 +18,7 @@ from web import (
     cli,
     cli_mentoring,
     cli_reports,
+    cli_tracking,
     cli_workspace,
     coordinators,
     cycles,
@@ -114,4 +115,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli_workspace.init_app(app)
     cli_mentoring.init_app(app)
     cli_reports.init_app(app)
+    cli_tracking.init_app(app)
     return app
