@@ -31,6 +31,10 @@ def reply_feeder(run: Run, found: dict, stop: threading.Event) -> None:
         stop.wait(0.5)
 
 
+#: The longest wait between two faults, when deliveries slow down (the rest wait for backoffs).
+PACE = 10.0
+
+
 def live_faults(run: Run, faults: list[str], total: int) -> None:
     """Make each fault once a share of the emails has been delivered since the last one."""
     step = max(3, total // (len(faults) + 3))
@@ -39,7 +43,7 @@ def live_faults(run: Run, faults: list[str], total: int) -> None:
         if fault == "listener":
             wait_until(run, lambda: run.senders.pending() > 5, 120, "replies to arrive")
         else:
-            wait_until(run, lambda mark=mark: run.sink.count() >= mark + step, 120, "deliveries")
+            wait_until(run, lambda mark=mark: run.sink.count() >= mark + step, PACE)
         run.fault(fault)
 
 

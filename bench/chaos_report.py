@@ -22,32 +22,30 @@ SUMMARY_WITHIN = dt.timedelta(hours=24)
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Work done so far, work in flight (claimed rows) and work waiting, at one moment."""
+    """Work done so far, and the rows claimed (in flight) and due but not taken (waiting)."""
 
     done: int
     flight: frozenset[tuple[str, int]]
-    waiting: int
+    waiting: frozenset[tuple[str, int]]
 
 
 def snapshot() -> Snapshot:
-    """Count finished rows, name the claimed ones and count those waiting to be taken."""
+    """Count finished rows and name the claimed ones and those waiting to be taken."""
     now = clock.now()
+    email, inbound = OutboundEmail, InboundMessage
     with db.connection_context():
-        done = OutboundEmail.select().where(OutboundEmail.status == "sent").count()
-        done += InboundMessage.select().where(InboundMessage.status.in_(FINAL)).count()
+        done = email.select().where(email.status == "sent").count()
+        done += inbound.select().where(inbound.status.in_(FINAL)).count()
         done += Job.select().where(Job.status == "done").count()
-        flight = {("email", r.id) for r in OutboundEmail.select(OutboundEmail.id).where(
-            OutboundEmail.status == "sending")}  # fmt: skip
-        flight |= {("inbound", r.id) for r in InboundMessage.select(InboundMessage.id).where(
-            InboundMessage.status == "processing")}  # fmt: skip
+        flight = {("email", r.id) for r in email.select(email.id).where(email.status == "sending")}
+        flight |= {("inbound", r.id) for r in inbound.select(inbound.id).where(
+            inbound.status == "processing")}  # fmt: skip
         flight |= {("job", r.id) for r in Job.select(Job.id).where(Job.status == "running")}
-        waiting = (
-            OutboundEmail.select()
-            .where((OutboundEmail.status == "queued") & (OutboundEmail.next_attempt_at <= now))
-            .count()
-        )
-        waiting += InboundMessage.select().where(InboundMessage.status == "received").count()
-    return Snapshot(done, frozenset(flight), waiting)
+        waiting = {("email", r.id) for r in email.select(email.id).where(
+            (email.status == "queued") & (email.next_attempt_at <= now))}  # fmt: skip
+        waiting |= {("inbound", r.id) for r in inbound.select(inbound.id).where(
+            inbound.status == "received")}  # fmt: skip
+    return Snapshot(done, frozenset(flight), frozenset(waiting))
 
 
 def scheduler_pass() -> tuple[str, dt.datetime | None]:
@@ -59,10 +57,10 @@ def scheduler_pass() -> tuple[str, dt.datetime | None]:
 
 def resumed(before: Snapshot, now: Snapshot) -> bool:
     """Tell whether work resumed: everything in flight at the fault has been let go or
-    finished, and something was finished since (unless nothing was waiting)."""
+    finished, and of the work waiting then, some has been taken and done (or tried)."""
     if before.flight & now.flight:
         return False
-    return now.done > before.done or (before.waiting == 0 and not before.flight)
+    return not before.waiting or bool(before.waiting - now.waiting - now.flight)
 
 
 def wait_resumed(before: Snapshot, start: float, extra=None, timeout: float = 120.0) -> float:
@@ -182,6 +180,26 @@ def next_job_before(when: dt.datetime) -> tuple[dt.datetime, str] | None:
 def jobs_caught_up() -> bool:
     """Tell whether every job due by now has run."""
     with db.connection_context():
-        return not Job.select().where(
-            Job.status.in_(("pending", "running")) & (Job.run_at <= clock.now())
-        ).exists()
+        return (
+            not Job.select()
+            .where(Job.status.in_(("pending", "running")) & (Job.run_at <= clock.now()))
+            .exists()
+        )
+
+
+def held_by(pid: int) -> int:
+    """Return how many rows a worker process still holds (claimed and not let go)."""
+    mark = f"%:{pid}:%"
+    with db.connection_context():
+        count = (
+            OutboundEmail.select()
+            .where((OutboundEmail.status == "sending") & OutboundEmail.claimed_by**mark)
+            .count()
+        )
+        count += (
+            InboundMessage.select()
+            .where((InboundMessage.status == "processing") & InboundMessage.claimed_by**mark)
+            .count()
+        )
+        count += Job.select().where((Job.status == "running") & Job.claimed_by**mark).count()
+    return count

@@ -57,13 +57,15 @@ class Run:
     def fault(self, name: str) -> None:
         """Make one fault and time how long until work resumed."""
         extra = None
-        before = report.snapshot()
+        before = report.snapshot()  # taken again once the fault is made, but for the listener
         start = time.monotonic()
         if name == "kill":
             what = self.cluster.kill_worker()
+            held = report.held_by(self.cluster.killed)
+            what += f", holding {held} claims"
 
-            def extra() -> bool:
-                return len(self.cluster.workers()) >= 2  # its copy is back
+            def extra() -> bool:  # its claims handed on, its copy back
+                return report.held_by(self.cluster.killed) == 0 and len(self.cluster.workers()) >= 2
         elif name == "drops":
             self.sink.arm_drops(2)
             what = "the relay will drop the next 2 connections before answering"
@@ -91,6 +93,8 @@ class Run:
         else:
             raise SystemExit(f"unknown fault {name!r}")
         self.say(f"fault {name}: {what}")
+        if name != "listener":  # the claims a killed process held stay as they are now
+            before = report.snapshot()
         seconds = report.wait_resumed(before, start, extra)
         self.resumes.append((name, seconds))
         self.say(f"  work resumed {seconds:.1f} s after the fault")
@@ -157,9 +161,9 @@ def init(env: dict) -> None:
     clock.write_offset(env["TANDEM_CLOCK_FILE"], 0.0)
 
 
-def wait_until(run: Run, check, timeout: float, what: str):
+def wait_until(run: Run, check, timeout: float, what: str = ""):
     """Wait for ``check()`` to return something true (returned), printing progress; give up
-    after ``timeout`` seconds or when the budget is spent (None)."""
+    after ``timeout`` seconds or when the budget is spent (None; said unless ``what`` is "")."""
     end = min(time.monotonic() + timeout, run.deadline)
     while time.monotonic() < end:
         try:
@@ -171,7 +175,8 @@ def wait_until(run: Run, check, timeout: float, what: str):
             return found
         run.status()
         time.sleep(0.5)
-    run.say(f"  gave up waiting for {what}")
+    if what:
+        run.say(f"  gave up waiting for {what}")
     return None
 
 

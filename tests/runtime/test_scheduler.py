@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
+import subprocess
+import sys
 
 from dramatiq.brokers.redis import RedisBroker
 
@@ -95,3 +99,26 @@ def test_it_runs_a_pass_only_while_holding_the_lock(db, redis_broker):
 
     assert scheduler.run_once() is None
     assert queued_counts(redis_broker) == {"mail": 0, "inbound": 0, "jobs": 0}
+
+
+def test_it_takes_the_lock_at_once_from_a_killed_scheduler_of_this_host(db):
+    # given: the lock held by a scheduler of this host whose process has ended (SIGKILLed, it
+    # could not release it), and one held by a process that still runs
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    dead = f"{socket.gethostname()}:{ended.pid}:abc123"
+    assert scheduler.acquire_lock(holder=dead) is True
+
+    # when / then: a new scheduler takes it before the lock expires
+    assert scheduler.acquire_lock(holder="new") is True
+    alive = f"{socket.gethostname()}:{os.getppid()}:abc123"
+    assert scheduler.acquire_lock(name="other", holder=alive) is True
+    assert scheduler.acquire_lock(name="other", holder="new") is False
+
+
+def test_a_holder_on_another_host_keeps_the_lock_until_it_expires(db):
+    # given: the lock held by a scheduler on another machine
+    assert scheduler.acquire_lock(holder="elsewhere.example:1:abc123") is True
+
+    # when / then: this host cannot tell whether it runs, so it waits for the expiry
+    assert scheduler.acquire_lock(holder="new") is False

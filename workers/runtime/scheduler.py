@@ -52,12 +52,38 @@ def acquire_lock(name: str = "scheduler", holder: str = HOLDER) -> bool:
         )
         if renewed:
             return True
+        current = Lease.get_or_none(Lease.name == name)
+        if current is not None and holder_gone(current.holder):
+            taken = (
+                Lease.update(holder=holder, expires_at=now + LOCK_TTL)
+                .where((Lease.name == name) & (Lease.holder == current.holder))
+                .execute()
+            )
+            if taken:
+                logger.warning("scheduler %s is gone: its lock is taken at once", current.holder)
+                return True
         try:
             with db.atomic():
                 Lease.create(name=name, holder=holder, expires_at=now + LOCK_TTL)
             return True
         except IntegrityError:
             return False
+
+
+def holder_gone(holder: str) -> bool:
+    """Tell whether a lock holder was a process of this host that no longer runs (killed, it
+    could not release the lock); a holder on another host is judged by the lock's expiry."""
+    host, _, rest = holder.partition(":")
+    pid = rest.split(":", 1)[0]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
 
 
 def release_lock(name: str = "scheduler", holder: str = HOLDER) -> None:
