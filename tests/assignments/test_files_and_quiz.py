@@ -44,11 +44,13 @@ class Part:
         (DOCX, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
         (ODT, "application/vnd.oasis.opendocument.text"),
         ("Mon plan d'action, étape 1".encode(), "text/plain"),
+        ("Plán činnosti, krok 1".encode("iso-8859-2"), "text/plain"),
         (EXE, ""),
         (PLAIN_ZIP, ""),
         (b"<html><script>alert(1)</script></html>", ""),
         (b"<svg onload=alert(1)>", ""),
         (b"\xff\xfe\x00broken", ""),
+        (b"\x1f\x8b\x08\x00gzip", ""),
     ],
 )
 def test_it_tells_the_type_from_the_bytes(data, expected):

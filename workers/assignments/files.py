@@ -52,6 +52,11 @@ OFFICE_FOLDERS = {
 #: Text that a browser would run or render as markup is not accepted as plain text.
 MARKUP_RE = re.compile(rb"<\s*(html|script|svg|iframe|body|\?xml)", re.I)
 
+#: Bytes plain text is made of, in UTF-8 or a legacy 8-bit charset: printable ASCII, tab,
+#: line ends, form feed, escape (ISO-2022) and every byte with the high bit set. A program,
+#: an archive or a media file has other control bytes within its first few hundred bytes.
+TEXT_BYTES = bytes([9, 10, 12, 13, 27, *range(32, 127), *range(128, 256)])
+
 #: Most files kept from one reply.
 MAX_FILES = 10
 
@@ -77,11 +82,7 @@ def sniff(data: bytes) -> str:
             return content_type
     if data.startswith(b"PK\x03\x04"):
         return _zip_type(data)
-    if b"\x00" in data or MARKUP_RE.search(data[:4096]):
-        return ""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
+    if MARKUP_RE.search(data[:4096]) or data.translate(None, TEXT_BYTES):
         return ""
     return "text/plain"
 
