@@ -29,7 +29,7 @@ from workers.assignments import files as stored_files
 from workers.assignments import overview, reviews
 from workers.assignments.context import KIND_LABELS, local_due
 from workers.assignments.errors import AssignmentError
-from workers.assignments.setting import create_assignment
+from workers.assignments.setting import create_assignment, participants, set_due_by_choice
 
 bp = Blueprint("assignments", __name__, url_prefix="/<int:programme_id>/assignments")
 
@@ -109,7 +109,35 @@ def show(programme_id: int, assignment_id: int):
         kind=KIND_LABELS.get(assignment.kind, assignment.kind),
         people=overview.assignees(assignment),
         due=local_due(assignment.due_at, programme.timezone),
+        due_choices=_due_choices(programme),
     )
+
+
+def _due_choices(programme: Programme) -> list[tuple[str, str]]:
+    """Return the cohorts and participants a due time can be set for."""
+    people = Person.select().where(Person.id.in_(participants(programme))).order_by(Person.name)
+    return (
+        [("", "Choose a cohort or a person")]
+        + [(f"cohort:{c.id}", f"Cohort {c.name}") for c in _cohorts(programme)]
+        + [(f"person:{p.id}", p.name) for p in people]
+    )
+
+
+@bp.route("/<int:assignment_id>/due", methods=("POST",))
+@login_required
+def set_due(programme_id: int, assignment_id: int):
+    """Set the assignment for a cohort or a person with their own due time."""
+    programme = programme_or_404(programme_id)
+    assignment = assignment_or_404(programme, assignment_id)
+    try:
+        sent = set_due_by_choice(
+            assignment, request.form.get("who", "")[:40], request.form.get("due", "")[:40]
+        )
+    except AssignmentError as exc:
+        flash(str(exc))
+    else:
+        flash(f"Due time set; {sent} new participants are sent the assignment.", "ok")
+    return redirect(url_for(".show", programme_id=programme.id, assignment_id=assignment.id))
 
 
 def _submission_or_404(assignment: Assignment, submission_id: int) -> Submission:

@@ -85,3 +85,28 @@ def test_another_programmes_coordinator_sees_nothing(world, app):
     log_in(outsider, "olga@example.org")
     assert outsider.get(world["url"]).status_code == 404
     assert outsider.get(f"{world['url']}/1").status_code == 404
+
+
+def test_a_cohort_or_a_person_gets_their_own_due_time_from_the_page(world, client):
+    # Given the case study set for Blue, due 9 November
+    people = world["people"]
+    work = create_assignment(world["programme"], values(), world["blue"])
+    url = f"{world['url']}/{work.id}/due"
+    # When Red is given it due a week later, and Ben a day later
+    post(client, url, {"who": f"cohort:{world['red'].id}", "due": "2026-11-16 17:00"})
+    post(client, url, {"who": f"person:{people['ben'].id}", "due": "2026-11-10"})
+    # Then Cleo (Red) is sent it, and each has their own due time
+    dues = {a.person_id: a.due_at for a in Assignee.select()}
+    assert dues == {
+        people["ana"].id: dt.datetime(2026, 11, 9, 17, 0),
+        people["ben"].id: dt.datetime(2026, 11, 10, 17, 0),
+        people["cleo"].id: dt.datetime(2026, 11, 16, 17, 0),
+    }
+    assert sorted(r.to_addr for r in emails("assignment")) == [
+        "ana@example.org",
+        "ben@example.org",
+        "cleo@example.org",
+    ]
+    # And someone outside the programme cannot be chosen
+    outsider = post(client, url, {"who": "person:999", "due": "2026-11-20"}, follow_redirects=True)
+    assert "choose a cohort or a participant" in text(outsider)

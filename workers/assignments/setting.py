@@ -168,3 +168,19 @@ def set_due_for(assignment: Assignment, person_id: int, due_at: dt.datetime) -> 
             (Assignee.assignment == assignment.id) & (Assignee.person == person_id)
         ).execute()
         schedule_reminders(assignment)
+
+
+def set_due_by_choice(assignment: Assignment, who: str, due_text: str) -> int:
+    """Set the assignment, due at ``due_text``, for a cohort (``c<id>``) or a participant
+    (``p<id>``) of its programme: they get it if they did not have it; return how many sent."""
+    programme = Programme.get_by_id(assignment.programme_id)
+    due = parse_due(due_text, programme.timezone)
+    kind, _, number = (who or "").partition(":")
+    people = []
+    if number.isdigit() and kind == "cohort":
+        people = participants(programme, int(number))
+    elif number.isdigit() and kind == "person" and int(number) in participants(programme):
+        people = [int(number)]
+    if not people:
+        raise InvalidAssignment("choose a cohort or a participant of the programme", field="who")
+    return set_for(assignment, people, due)
