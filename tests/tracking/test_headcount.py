@@ -9,6 +9,7 @@ import pytest
 from models import (
     AttendanceMark,
     Event,
+    Job,
     Membership,
     MentoringGroup,
     Occurrence,
@@ -21,7 +22,9 @@ from models import (
 )
 from tests.tracking.builders import day, mentor, participant, programme
 from tests.tracking.mailflow import gmail_reply, message, outlook_reply, process, sent, text_of
-from workers.tracking import headcount
+from workers.runtime import jobs
+from workers.runtime.scheduler import Pass
+from workers.tracking import daily, headcount
 from workers.tracking.headcount_grammar import HeadcountError, read_headcount
 
 
@@ -177,3 +180,15 @@ def test_read_headcount_refuses_what_names_nobody_clearly(line, error):
 def test_a_session_long_past_is_not_asked(world):
     clock.freeze(day(7) + dt.timedelta(days=5))
     assert headcount.send_checks(world["prog"].id) == 0
+
+
+def test_the_hourly_pass_asks_within_the_hour_after_the_session(world):
+    # Given the workshop ending at 16:00, when the scheduler passes at 16:20
+    now = day(7, 16) + dt.timedelta(minutes=20)
+    clock.freeze(now)
+    daily.schedule_today(Pass(now))
+    job = Job.get(Job.kind == daily.HEADCOUNT_JOB)
+
+    # Then the hour's job asks the facilitator
+    assert jobs.run(job.id) == "done"
+    assert [m.to_addr for m in sent("headcount")] == ["fay@example.org"]

@@ -136,6 +136,8 @@ def test_the_scheduler_creates_one_daily_job_per_programme_and_day(world):
     job = Job.get(Job.kind == daily.DAILY_JOB)
     assert job.key == f"tracking-daily:{prog.id}:2026-12-02"
     assert job.run_at == day(30, hour=6) and job.payload == {"programme_id": prog.id}
+    hourly = Job.select().where(Job.kind == daily.HEADCOUNT_JOB).order_by(Job.run_at)
+    assert [j.run_at.hour for j in hourly] == [5, 6]  # one attendance pass an hour
 
 
 @pytest.mark.parametrize(

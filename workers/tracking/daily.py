@@ -1,10 +1,11 @@
 """The daily tracking pass of each programme, as a job the scheduler creates every morning.
 
 Each pass refreshes the at-risk flags (raising, updating, clearing), sends the intervention
-of every open flag not sent yet, tells whoever intervened when a flag has cleared, sends the
-self-assessments that are due, and asks who attended the sessions that ended. The job's key
-names the programme and the day, so the scheduler may create it on every tick and it still
-runs once a day; each step is safe to run again, so a failed pass is simply retried.
+of every open flag not sent yet, tells whoever intervened when a flag has cleared, and sends
+the self-assessments that are due. Every hour a smaller pass asks who attended the sessions that
+have ended. A job's key names the programme and the day (or hour), so the scheduler may
+create it on every tick and it still runs once; each step is safe to run again, so a failed
+pass is simply retried.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ logger = logging.getLogger(__name__)
 #: The job kind of a programme's daily pass.
 DAILY_JOB = "tracking.daily"
 
+#: The job kind of a programme's hourly "who attended?" pass.
+HEADCOUNT_JOB = "tracking.headcount"
+
 #: The hour (UTC) the daily pass runs: before people's working day in Europe and Africa.
 DAILY_HOUR = 6
 
@@ -41,7 +45,6 @@ def run_daily(programme_id: int, now: dt.datetime | None = None) -> dict[str, in
         "interventions": send_pending(programme_id),
         "cleared_told": tell_cleared(programme_id, now),
         "self_checks": send_due_checks(programme_id, now),
-        "headcounts": send_checks(programme_id, now),
     }
     logger.info("daily pass of programme %s: %s", programme_id, done)
     return done
@@ -51,6 +54,12 @@ def run_daily(programme_id: int, now: dt.datetime | None = None) -> dict[str, in
 def run_daily_job(payload: dict) -> None:
     """Run the daily pass of the programme the job names."""
     run_daily(payload["programme_id"])
+
+
+@jobs.handler(HEADCOUNT_JOB)
+def run_headcount_job(payload: dict) -> None:
+    """Ask who attended the programme's sessions that have ended."""
+    send_checks(payload["programme_id"])
 
 
 def daily_key(programme_id: int, day: dt.date) -> str:
@@ -65,21 +74,24 @@ def tracked_programmes() -> list[int]:
 
 
 def schedule_today(here: Pass) -> dict[str, list[int]]:
-    """Create today's daily job of every tracked programme once the hour has come.
+    """Create this hour's attendance pass and, from ``DAILY_HOUR``, today's daily pass of
+    every tracked programme, each once.
 
     The jobs sweep enqueues them; this sweep enqueues nothing itself.
     """
-    today = here.now.date()
-    run_at = dt.datetime.combine(today, dt.time(DAILY_HOUR))
-    if here.now < run_at:
+    hour = here.now.replace(minute=0, second=0, microsecond=0)
+    wanted: dict[str, tuple[str, dt.datetime, int]] = {}
+    for pid in tracked_programmes():
+        wanted[f"tracking-headcount:{pid}:{hour.isoformat()}"] = (HEADCOUNT_JOB, hour, pid)
+        if here.now.hour >= DAILY_HOUR:
+            run_at = dt.datetime.combine(here.now.date(), dt.time(DAILY_HOUR))
+            wanted[daily_key(pid, here.now.date())] = (DAILY_JOB, run_at, pid)
+    if not wanted:
         return {}
-    keys = {daily_key(pid, today): pid for pid in tracked_programmes()}
-    if not keys:
-        return {}
-    have = {row.key for row in Job.select(Job.key).where(Job.key.in_(list(keys)))}
-    for key, programme_id in keys.items():
+    have = {row.key for row in Job.select(Job.key).where(Job.key.in_(list(wanted)))}
+    for key, (kind, run_at, programme_id) in wanted.items():
         if key not in have:
-            jobs.insert(DAILY_JOB, key, run_at, {"programme_id": programme_id})
+            jobs.insert(kind, key, run_at, {"programme_id": programme_id})
     return {}
 
 
