@@ -113,6 +113,7 @@ def test_the_report_downloads_in_chromium(app, world):
         with open(path, "rb") as handle:
             assert "Programme report: Workshop" in pdf_text(handle.read())
         page.fill("#every_weeks", "2")
-        page.click("#report-schedule button[type=submit]")
+        with page.expect_navigation():
+            page.click("#report-schedule button[type=submit]")
         assert "Personal reports every 2 weeks." in page.inner_text("body")
         assert_accessible(page)
