@@ -19,6 +19,7 @@ from models import (
 )
 from tests.assignments.world import EXE, PDF, answer, built, emails, make_workshop, values
 from workers import settings as settings_mod
+from workers.assignments import submissions
 from workers.assignments.setting import create_assignment
 
 #: The project's root: uploads must live outside what the web app serves (web/static).
@@ -165,3 +166,19 @@ def test_a_quiz_reply_is_scored_from_the_key_and_the_score_emailed_back(world):
     assert "(score 2/3)" in str(built(receipt)["Subject"])
     assert emails("assignment-review-request") == []
     assert emails("assignment-feedback") == []
+
+
+def test_files_of_a_submission_that_fails_to_apply_are_removed(world, monkeypatch):
+    # Given asking for a review fails once the file is written
+    def broken(*args, **kwargs):
+        raise RuntimeError("no reviewers table")
+
+    monkeypatch.setattr(submissions, "request_review", broken)
+    ana = world["people"]["ana"]
+    # When Ana's reply with a PDF is processed
+    status = answer(emails("assignment", ana)[0], "Plan", [("plan.pdf", "application/pdf", PDF)])
+    # Then the message is kept for a coordinator, and no file is left behind
+    assert status == "quarantined"
+    assert InboundMessage.get().reason == "ProcessingError"
+    assert not SubmissionFile.select().exists()
+    assert not world["uploads"].exists() or not list(world["uploads"].iterdir())

@@ -163,3 +163,9 @@ def stored_path(stored_name: str) -> Path:
     if not re.fullmatch(r"[0-9a-f]{32}", stored_name or ""):
         raise FileNotFoundError("not a stored file name")
     return Path(settings_mod.get().upload_dir) / stored_name
+
+
+def discard(stored_names: list[str]) -> None:
+    """Remove files kept under these names (their rows were not committed)."""
+    for name in stored_names:
+        stored_path(name).unlink(missing_ok=True)

@@ -45,36 +45,45 @@ def apply_submission(ctx: ReplyContext) -> str:
     refused = [f for f in ctx.read if f.reason]
     now = clock.now()
     late = now > assignee.due_at
-    submission = None
-    if ctx.reply_text.strip() or kept:
-        submission = _record(ctx, assignment, now, kept)
-    _keep_refused(ctx, refused, submission)
-    result = _score(assignment, submission)
-    key = f"inbound:{ctx.message.id}:assignment"
-    if submission is not None and result is None:
-        request_review(submission, assignment, late, key)
-    _receipt(ctx, assignment, submission, late, kept, refused, result, key)
+    written: list[str] = []
+    try:
+        submission = None
+        if ctx.reply_text.strip() or kept:
+            submission = _record(ctx, assignment, now, kept, written)
+        _keep_refused(ctx, refused, submission)
+        result = _score(assignment, submission)
+        key = f"inbound:{ctx.message.id}:assignment"
+        if submission is not None and result is None:
+            request_review(submission, assignment, late, key)
+        _receipt(ctx, assignment, submission, late, kept, refused, result, key)
+    except Exception:
+        files.discard(written)  # the rows are rolled back: their files must not linger
+        raise
     if submission is None:
         return f"nothing submitted: {len(refused)} files refused"
     said = "late" if late else "on time"
     return f"submitted {said}: {len(kept)} files kept, {len(refused)} refused"
 
 
-def _record(ctx: ReplyContext, assignment: Assignment, now, kept: list) -> Submission:
-    """Store the submission (a reply with files only keeps the text sent before) and its files."""
+def _record(
+    ctx: ReplyContext, assignment: Assignment, now, kept: list, written: list
+) -> Submission:
+    """Store the submission (a reply with files only keeps the text sent before) and its files,
+    adding each file's stored name to ``written``."""
     before = Submission.get_or_none(
         (Submission.assignment == assignment.id) & (Submission.person == ctx.person.id)
     )
     text = ctx.reply_text.strip() or (before.text if before else "")
     submission = events.record_submission(assignment, ctx.person.id, now, text, ctx.message.id)
     for item in kept:
+        written.append(files.store(item.data))
         SubmissionFile.create(
             assignment=assignment.id,
             person=ctx.person.id,
             submission=submission.id,
             inbound=ctx.message.id,
             original_name=item.name,
-            stored_name=files.store(item.data),
+            stored_name=written[-1],
             content_type=item.content_type,
             size=item.size,
         )
