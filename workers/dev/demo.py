@@ -24,7 +24,7 @@ from models import (
     db,
 )
 from workers import settings as settings_mod
-from workers.dev import demo_assignments, demo_mentoring
+from workers.dev import demo_assignments, demo_learning, demo_mentoring
 from workers.followup.items import schedule_item
 
 #: The follow-up programme whose presence means the demo data is loaded.
@@ -72,7 +72,9 @@ def load() -> bool:
             return False
         coordinator = _person(*COORDINATOR, roles="coordinator")
         _load_followup(coordinator)
-        demo_assignments.load(demo_mentoring.load(coordinator))
+        mentoring = demo_mentoring.load(coordinator)
+        demo_assignments.load(mentoring)
+        demo_learning.load(mentoring)
     return True
 
 
