@@ -335,6 +335,53 @@ WRITTEN = {
         "programme": "Prefect Mentoring 2026-27",
         "attached_files": ["certificate-completed.pdf"],
     },
+    **{
+        name: {
+            "recipient_name": "Priya Raman-Fitzgerald",
+            "programme": "Prefect Mentoring 2026-27",
+            "title": "Case study: the corridor argument between two Year 9 tutor groups",
+            "kind": "Case study",
+            "quiz": False,
+            "instructions": "Read the case and say, step by step, what you would do.\n"
+            "Attach a plan if you wrote one: " + LINK,
+            "due": "Mon 09 Nov 2026, 17:00 (Europe/London)",
+            "days": 3,
+        }
+        for name in ("assignment", "assignment-reminder", "assignment-overdue")
+    },
+    "assignment-received": {
+        "recipient_name": "Priya Raman-Fitzgerald",
+        "title": "Quiz: safeguarding basics for new prefects",
+        "recorded": True,
+        "late": True,
+        "kept": ["Action-plan-for-the-corridor-argument-final-version-2.pdf"],
+        "refused": [{"name": "recording.mp3", "reason": "its content is not an accepted type"}],
+        "accepted_types": "Excel workbook, GIF image, JPEG image, OpenDocument text, PDF, text",
+        "score": 2,
+        "out_of": 3,
+        "wrong": [2],
+        "missing": [],
+    },
+    "assignment-review-request": {
+        "recipient_name": "Fay Facilitator",
+        "programme": "Prefect Mentoring 2026-27",
+        "title": "Case study: the corridor argument between two Year 9 tutor groups",
+        "participant": "Priya Raman-Fitzgerald",
+        "late": False,
+        "text": "I would separate them first and hear each side away from the corridor.\n" + LINK,
+        "cut": True,
+        "files": ["Action-plan-for-the-corridor-argument-final-version-2.pdf"],
+        "url": "https://tandem.example.org/programmes/12/assignments/345/submissions/6789",
+    },
+    "assignment-feedback": {
+        "recipient_name": "Priya Raman-Fitzgerald",
+        "programme": "Prefect Mentoring 2026-27",
+        "title": "Case study: the corridor argument between two Year 9 tutor groups",
+        "score": "8",
+        "out_of": "10",
+        "feedback": "Clear steps, and you kept both students safe. Next time, note who you told.",
+        "reviewer": "Fay Facilitator",
+    },
 }
 
 
