@@ -26,12 +26,16 @@ from models import (
 from workers import settings as settings_mod
 from workers.dev import demo_assignments, demo_learning, demo_mentoring
 from workers.followup.items import schedule_item
+from workers.reports.schedule import set_schedule
 
 #: The follow-up programme whose presence means the demo data is loaded.
 FOLLOWUP_NAME = "Prefect Leadership 2026-27"
 
 #: The mentoring programme of the demo.
 MENTORING_NAME = demo_mentoring.MENTORING_NAME
+
+#: Its personal progress reports: every two weeks, the first a few minutes after loading.
+REPORT_WEEKS, REPORTS_AFTER = 2, dt.timedelta(minutes=5)
 
 #: The demo coordinator's login (the password is random, kept in a file under var/).
 COORDINATOR = ("Grace Okafor", "coordinator@example.org", "Europe/London")
@@ -75,6 +79,8 @@ def load() -> bool:
         mentoring = demo_mentoring.load(coordinator)
         demo_assignments.load(mentoring)
         demo_learning.load(mentoring)
+        # The first personal reports go out in a few minutes, so a new user sees a round.
+        set_schedule(mentoring.id, REPORT_WEEKS, first_at=clock.now() + REPORTS_AFTER)
     return True
 
 
