@@ -21,3 +21,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(error):
         return render_template("web/error.html", code=413, message="Too large."), 413
+
+    @app.errorhandler(500)
+    def server_error(error):
+        # Flask has logged the traceback; the page says nothing of the code or its settings.
+        message = "Something went wrong on our side. Please try again in a moment."
+        try:
+            return render_template("web/error.html", code=500, message=message), 500
+        except Exception:  # the page itself needs what failed (the database, say)
+            return message, 500, {"Content-Type": "text/plain; charset=utf-8"}

@@ -110,6 +110,12 @@ class Settings:
     upload_dir: str = "var/uploads"
     max_attachment_bytes: int = 10 * 1024 * 1024
 
+    def __repr__(self) -> str:
+        """Show the settings with keys and passwords hidden: a repr may end up in a log."""
+        secret = ("secret_key", "secret_key_previous", "inbound_http_secret")
+        shown = {f.name: "***" if f.name in secret else getattr(self, f.name) for f in fields(self)}
+        return _without_password(f"Settings({shown})")
+
     @property
     def verification_keys(self) -> tuple[str, ...]:
         """Return the keys a signature may have been made with: SECRET_KEY, then the previous."""
@@ -172,7 +178,7 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
 
 def _without_password(url: str) -> str:
     """Return ``url`` with the password of its ``user:password@`` hidden, for messages."""
-    return re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)
+    return re.sub(r"(//[^/@:'\s]*:)[^/@'\s]*@", r"\1***@", url)
 
 
 def _secret_keys(env: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:

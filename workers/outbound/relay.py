@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from models import OutboundEmail
 from workers import settings as settings_mod
 from workers.outbound import smtp
+from workers.outbound.redact import redact
 from workers.outbound.tokens import make_bounce_address
 
 logger = logging.getLogger(__name__)
@@ -47,11 +48,11 @@ def transmit(row: OutboundEmail, message: EmailMessage) -> None:
         _send(envelope_from, row.to_addr, data, settings)
     except smtp.AnswerLost as exc:
         smtp.discard()
-        raise Unconfirmed(str(exc)) from exc
+        raise Unconfirmed(redact(str(exc))) from exc
     except smtplib.SMTPAuthenticationError as exc:
         # Our credentials are wrong, not the email: keep it until someone fixes SMTP_URL.
         smtp.discard()
-        logger.error("SMTP login refused: %s %s", exc.smtp_code, exc.smtp_error)
+        logger.error("SMTP login refused: %s", _detail(exc.smtp_code, exc.smtp_error))
         raise TemporaryFailure(_detail(exc.smtp_code, exc.smtp_error)) from exc
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))
@@ -66,7 +67,7 @@ def transmit(row: OutboundEmail, message: EmailMessage) -> None:
         _raise_for(exc.smtp_code, exc.smtp_error, blames_recipient=True)
     except (smtplib.SMTPException, OSError) as exc:
         smtp.discard()
-        raise TemporaryFailure(str(exc) or type(exc).__name__) from exc
+        raise TemporaryFailure(redact(str(exc)) or type(exc).__name__) from exc
 
 
 def _send(envelope_from: str, to_addr: str, data: bytes, settings) -> None:
@@ -85,7 +86,8 @@ def _send(envelope_from: str, to_addr: str, data: bytes, settings) -> None:
 
 
 def _detail(code: int, text: bytes | str) -> str:
-    return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+    # A server's answer may quote the signed return path: it is kept and shown, so redacted.
+    return redact(f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}")
 
 
 def _raise_for(code: int, text: bytes | str, *, blames_recipient: bool) -> None:

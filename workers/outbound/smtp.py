@@ -44,7 +44,8 @@ def parse_smtp_url(url: str) -> SmtpTarget:
     parts = urlsplit(url)
     mode = {"smtp": "plain", "smtps": "ssl", "smtp+starttls": "starttls"}.get(parts.scheme)
     if mode is None:
-        raise ValueError(f"SMTP_URL scheme must be smtp, smtps or smtp+starttls: {url!r}")
+        shown = re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)  # never the password
+        raise ValueError(f"SMTP_URL scheme must be smtp, smtps or smtp+starttls: {shown!r}")
     default_port = {"plain": 25, "ssl": 465, "starttls": 587}[mode]
     return SmtpTarget(
         host=parts.hostname or "localhost",
