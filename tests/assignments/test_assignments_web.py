@@ -76,6 +76,7 @@ def test_it_counts_submissions_and_the_on_time_rate_and_shows_refused_files(worl
     assert download.status_code == 200 and download.data == PDF
     assert "plan.pdf" in download.headers["Content-Disposition"]
     assert download.headers["Content-Type"] == "application/pdf"
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_another_programmes_coordinator_sees_nothing(world, app):
