@@ -4,6 +4,7 @@ participant receives the score and feedback."""
 from __future__ import annotations
 
 import datetime as dt
+from email.utils import parseaddr
 
 import pytest
 
@@ -120,3 +121,10 @@ def test_the_submission_page_needs_the_programme_and_a_csrf_token(world, app):
     response = insider.post(f"{url}/submissions/{submission.id}", data={"score": "1"})
     assert response.status_code == 400
     assert Submission.get_by_id(submission.id).score is None
+
+
+def test_a_reply_to_the_feedback_goes_to_the_reviewer_not_over_the_submission(world):
+    answer(emails("assignment-review-request")[0], "score 8/10\nGood.")
+    feedback = built(emails("assignment-feedback")[0])
+    assert parseaddr(str(feedback["Reply-To"]))[1] == "fay@example.org"
+    assert "goes to Fay Facilitator" in feedback.get_body(("plain",)).get_content()

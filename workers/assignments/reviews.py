@@ -167,7 +167,8 @@ def record_review(
                     "reviewer": reviewer.name if reviewer else "",
                 },
                 key=f"review:{review.id}:feedback",
-                about=("assignment", assignment.id),
+                # A reply ("thank you") goes to the reviewer, not over the submission.
+                reply_to=reviewer.email if reviewer else "",
             )
     return review
 
