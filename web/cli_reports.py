@@ -1,5 +1,6 @@
-"""Report commands: ``flask --app web tracking report PROGRAMME_ID --out report.pdf`` and
-``flask --app web tracking report-schedule PROGRAMME_ID --every-weeks N``."""
+"""Report commands: ``flask --app web tracking report PROGRAMME_ID --out report.pdf``,
+``tracking report-schedule PROGRAMME_ID --every-weeks N`` and ``tracking close PROGRAMME_ID``
+(completion certificates)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask import Flask
 from tqdm import tqdm
 
 from models import Programme, clock
-from workers.reports import programme, programme_pdf
+from workers.reports import programme, programme_pdf, recognition
 from workers.reports.errors import ReportError
 from workers.reports.schedule import set_schedule
 
@@ -56,6 +57,16 @@ def report_schedule_command(programme_id: int, every_weeks: int, no_team: bool) 
         raise click.ClickException(str(exc)) from None
     when = row.next_at.isoformat(timespec="minutes") if row.next_at else "never"
     click.echo(f"Personal reports every {every_weeks} weeks; next {when} UTC.")
+
+
+@tracking_cli.command("close")
+@click.argument("programme_id", type=int)
+def close_command(programme_id: int) -> None:
+    """Send a completion certificate to everyone who completed the programme, cohort or not."""
+    if Programme.get_or_none(Programme.id == programme_id) is None:
+        raise click.ClickException(f"no programme with id {programme_id}")
+    people = recognition.close_programme(programme_id, clock.now())
+    click.echo(f"{len(people)} completion certificate{'' if len(people) == 1 else 's'} sent.")
 
 
 def init_app(app: Flask) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from models import Badge, Cohort, CohortMember, EmailAttachment, OutboundEmail, Session
+from models import Badge, Cohort, CohortMember, EmailAttachment, OutboundEmail, Session, clock
 from tests.reports.report_data import HOSTILE, NOW, pdf_text, workshop
 from tests.tracking.builders import day, events
 from workers.reports import recognition
@@ -75,3 +75,21 @@ def test_shout_outs_list_what_was_earned_since_the_last_session(world):
     assert [(p["name"], p["kind"], p["detail"]) for p in found["people"]] == [
         (HOSTILE, "goal_reached", "Run a club")
     ]
+
+
+def test_closing_the_programme_certifies_completers_without_a_cohort(world, runner):
+    # Given no cohort end date, on day 21
+    clock.freeze(NOW)
+    prog = world["programme"]
+    # When the coordinator closes the programme
+    result = runner.invoke(args=["tracking", "close", str(prog.id)])
+    # Then Zoë (all work due in, 3 of 4 sessions) gets her certificate; Bob (none in) does not
+    assert result.exit_code == 0 and "1 completion certificate sent." in result.output
+    mail = OutboundEmail.get(OutboundEmail.kind == "recognition-completed")
+    assert mail.to_addr == "zoe@example.org"
+    assert "Certificate of completion" in pdf_text(
+        EmailAttachment.get(EmailAttachment.email == mail.id).data
+    )
+    # And closing again sends nothing more
+    again = runner.invoke(args=["tracking", "close", str(prog.id)])
+    assert "0 completion certificates sent." in again.output

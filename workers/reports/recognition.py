@@ -77,9 +77,10 @@ def _sessions_attended(programme_id: int, now: dt.datetime):
     ).where((Attendance.programme == programme_id) & (Attendance.attended >= SESSIONS_FOR_BADGE))
 
 
-def completers(programme_id: int, now: dt.datetime):
-    """Return a query of participants whose cohort has ended and who completed the programme:
-    all work due submitted and at least COMPLETION_ATTENDANCE of their sessions attended."""
+def completers(programme_id: int, now: dt.datetime, cohort_ended: bool = True):
+    """Return a query of participants who completed the programme (all work due submitted,
+    at least COMPLETION_ATTENDANCE of their sessions attended) and whose cohort has ended,
+    or, with ``cohort_ended=False``, whether it has or not."""
     missing = Assignee.select(Assignee.person).where(
         (Assignee.programme == programme_id)
         & (Assignee.due_at < now)
@@ -95,13 +96,15 @@ def completers(programme_id: int, now: dt.datetime):
         .join(Cohort)
         .where((CohortMember.programme == programme_id) & (Cohort.ends_on < now.date()))
     )
-    return Membership.select(Membership.person, Value("programme completed")).where(
+    where = (
         (Membership.programme == programme_id)
         & (Membership.role == PARTICIPANT_ROLE)
-        & Membership.person.in_(ended)
         & Membership.person.not_in(missing)
         & Membership.person.not_in(poor)
     )
+    if cohort_ended:
+        where &= Membership.person.in_(ended)
+    return Membership.select(Membership.person, Value("programme completed")).where(where)
 
 
 #: Each badge kind and the query of who qualifies, as (person, detail) rows.
@@ -117,17 +120,33 @@ QUALIFIERS = {
 def award(programme_id: int, now: dt.datetime) -> dict[str, list[int]]:
     """Award every badge newly earned in a programme; return the people awarded, by kind."""
     for kind, qualifies in QUALIFIERS.items():
-        source = qualifies(programme_id, now)
-        rows = source.select_extend(
-            Value(programme_id), Value(kind), Value(now, converter=Badge.awarded_at.db_value)
-        )  # (person, detail, programme, kind, awarded_at)
-        (
-            Badge.insert_from(
-                rows, [Badge.person, Badge.detail, Badge.programme, Badge.kind, Badge.awarded_at]
-            )
-            .on_conflict_ignore()
-            .execute()
-        )
+        _insert(programme_id, kind, qualifies(programme_id, now), now)
+    return _awarded(programme_id, now)
+
+
+def close_programme(programme_id: int, now: dt.datetime) -> list[int]:
+    """Recognise everyone who completed the programme as it closes, whether or not their
+    cohort has an end date; send their certificates and return who they are."""
+    mine = (Badge.programme == programme_id) & (Badge.kind == "completed")
+    with outbox.transaction():
+        before = {row.person_id for row in Badge.select(Badge.person).where(mine)}
+        _insert(programme_id, "completed", completers(programme_id, now, False), now)
+        after = Badge.select(Badge.person).where(mine).order_by(Badge.person)
+        people = [row.person_id for row in after if row.person_id not in before]
+        certify(programme_id, people, now)
+    return people
+
+
+def _insert(programme_id: int, kind: str, source, now: dt.datetime) -> None:
+    """Insert a badge for each (person, detail) row of ``source`` who has none of ``kind``."""
+    rows = source.select_extend(
+        Value(programme_id), Value(kind), Value(now, converter=Badge.awarded_at.db_value)
+    )  # (person, detail, programme, kind, awarded_at)
+    fields = [Badge.person, Badge.detail, Badge.programme, Badge.kind, Badge.awarded_at]
+    Badge.insert_from(rows, fields).on_conflict_ignore().execute()
+
+
+def _awarded(programme_id: int, now: dt.datetime) -> dict[str, list[int]]:
     fresh = Badge.select(Badge.kind, Badge.person).where(
         (Badge.programme == programme_id) & (Badge.awarded_at == now)
     )
