@@ -94,7 +94,9 @@ def email_figures(accepted: dict[str, int]) -> dict[str, int]:
         "delivered": len(delivered),
         "lost": len(expected - delivered),
         "duplicated": sum(1 for m, n in accepted.items() if n > 1),
-        "failed": sum(1 for r in rows if r.status in ("failed", "bounced")),
+        "duplicates": sorted(m for m, n in accepted.items() if n > 1),
+        "failed": sum(1 for r in rows if r.status == "failed"),
+        "bounced": sum(1 for r in rows if r.status == "bounced"),
         "queued": sum(1 for r in rows if r.status in ("queued", "sending")),
     }
 
@@ -203,3 +205,15 @@ def held_by(pid: int) -> int:
         )
         count += Job.select().where((Job.status == "running") & Job.claimed_by**mark).count()
     return count
+
+
+def describe(message_id: str) -> str:
+    """Say what the outbox row of a Message-ID went through (for an email that arrived twice)."""
+    with db.connection_context():
+        row = OutboundEmail.get_or_none(OutboundEmail.message_id == message_id)
+    if row is None:
+        return f"{message_id}: no outbox row"
+    return (
+        f"email {row.id} ({row.kind}): {row.attempts} attempts, taken over from a dead worker"
+        f" {row.orphaned or 0} times, answer lost {row.unconfirmed or 0} times"
+    )

@@ -62,6 +62,11 @@ class ChaosSink:
                 found[message_id] = found.get(message_id, 0) + 1
             return found
 
+    def times(self, message_id: str) -> list[float]:
+        """Return when (monotonic seconds) each copy of a Message-ID was accepted."""
+        with self.lock:
+            return [at for at, m in self.accepted if m == message_id]
+
     def start(self) -> None:
         """Start listening."""
         self.controller.start()

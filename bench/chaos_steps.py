@@ -29,6 +29,7 @@ class Run:
     world: dict = field(default_factory=dict)
     later: list = field(default_factory=list)
     resumes: list[tuple[str, float]] = field(default_factory=list)
+    faults: list[tuple[float, str]] = field(default_factory=list)
     offset: float = 0.0
     started: float = field(default_factory=time.monotonic)
     last_status: float = 0.0
@@ -93,6 +94,7 @@ class Run:
         else:
             raise SystemExit(f"unknown fault {name!r}")
         self.say(f"fault {name}: {what}")
+        self.faults.append((start, name))
         if name != "listener":  # the claims a killed process held stay as they are now
             before = report.snapshot()
         seconds = report.wait_resumed(before, start, extra)
@@ -116,7 +118,18 @@ class Run:
             "resumes": self.resumes,
             "relay": {"refused": self.sink.refused, "dropped": len(self.sink.dropped)},
             "retries": self.senders.retries if self.senders else 0,
+            "twice": [
+                self.explain(m) for m in report.email_figures(self.sink.copies())["duplicates"]
+            ],
         }
+
+    def explain(self, message_id: str) -> str:
+        """Say when the copies of an email arrived against the faults, and what its row says."""
+        times = self.sink.times(message_id)
+        near = [f"{name} at {at - self.started:.1f} s" for at, name in self.faults
+                if times and abs(at - times[0]) < 5]  # fmt: skip
+        when = ", ".join(f"{at - self.started:.1f} s" for at in times)
+        return f"{report.describe(message_id)}; arrived at {when}; faults near: {near or 'none'}"
 
     def print_figures(self, figures: dict) -> None:
         """Print the figures and the last line."""
@@ -127,7 +140,8 @@ class Run:
         )
         print(
             f"emails: expected {e['expected']}, delivered {e['delivered']}, lost {e['lost']},"
-            f" duplicated {e['duplicated']} (failed {e['failed']}, still queued {e['queued']};"
+            f" duplicated {e['duplicated']} (failed {e['failed']}, bounced later {e['bounced']},"
+            f" still queued {e['queued']};"
             f" relay refused {figures['relay']['refused']} with 4xx,"
             f" dropped {figures['relay']['dropped']})"
         )
@@ -142,6 +156,8 @@ class Run:
             f"summaries: due {s.get('due', 0)}, sent within 24 h of their session"
             f" {s.get('on_time', 0)}, late {late}"
         )
+        for line in figures["twice"]:
+            print(f"  twice: {line}")
         worst = max(figures["resumes"], key=lambda f: f[1], default=("none", 0.0))
         every = ", ".join(f"{name} {sec:.1f}" for name, sec in figures["resumes"])
         print(f"resume after each fault (s): {every}")
@@ -203,7 +219,7 @@ def drain(run: Run, check, what: str) -> None:
         if check():
             run.say(what)
             return
-        if report.idle() and report.snapshot().waiting == 0:
+        if report.idle() and not report.snapshot().waiting:
             travel_to(run, None, "for the backoffs")
         time.sleep(2)
         run.status()

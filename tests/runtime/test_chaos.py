@@ -1,0 +1,43 @@
+"""A tiny chaos run (``bench/chaos.py``): 20 stakeholders, a worker process killed while their
+emails go out, the relay refusing a fifth of deliveries; nothing is lost or done twice."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: The last line the run prints.
+LAST = re.compile(
+    r"^lost=(\d+) duplicated=(\d+) applied_twice=(\d+) unfinished=(\d+)"
+    r" late_summaries=(\d+) resume_s=(\d+)$"
+)
+
+
+def test_a_tiny_chaos_run_loses_nothing_and_applies_nothing_twice(tmp_path):
+    # given: the chaos command with 20 stakeholders and one worker process killed
+    command = [sys.executable, str(ROOT / "bench" / "chaos.py"), "--stakeholders", "20"]
+    command += ["--faults", "kill", "--summary-faults", "", "--budget", "150"]
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+
+    # when: it runs to its end
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+
+    # then: every email arrived once, every reply was finished once, the summary was on time,
+    # and work resumed within 30 s of the kill
+    lines = done.stdout.strip().splitlines()
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "fault kill: SIGKILL worker process" in done.stdout
+    found = LAST.match(lines[-1])
+    assert found, lines[-5:]
+    lost, duplicated, twice, unfinished, late, resume = map(int, found.groups())
+    assert (lost, duplicated, twice, unfinished, late) == (0, 0, 0, 0, 0), lines[-8:]
+    assert resume <= 30
+    emails = next(line for line in lines if line.startswith("emails: expected"))
+    assert int(emails.split("expected ")[1].split(",")[0]) >= 80  # 2 per stakeholder, and more
+    replies = next(line for line in lines if line.startswith("replies: sent"))
+    assert int(replies.split("applied ")[1].split(",")[0]) >= 20  # each stakeholder's update
