@@ -8,6 +8,7 @@ logged-in user may see the programme.
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 
 from models import ReportSchedule, clock
 from web.access import programme_or_404
@@ -49,7 +50,7 @@ def _download(data: bytes | str, mimetype: str, filename: str) -> Response:
 
 @bp.route("/programme.pdf")
 @login_required
-def programme_report(programme_id: int):
+def programme_report(programme_id: int) -> Response:
     """Download the programme report for managers as a PDF."""
     found = programme_or_404(programme_id)
     data = programme_pdf.render_pdf(programme.build(found.id, clock.now()))
@@ -58,7 +59,7 @@ def programme_report(programme_id: int):
 
 @bp.route("/shout-outs.csv")
 @login_required
-def shout_outs_csv(programme_id: int):
+def shout_outs_csv(programme_id: int) -> Response:
     """Download the shout-outs for the next live session as CSV."""
     found = programme_or_404(programme_id)
     rows = shout_out_rows(recognition.shout_outs(found.id, clock.now()))
@@ -67,7 +68,7 @@ def shout_outs_csv(programme_id: int):
 
 @bp.route("/schedule", methods=["POST"])
 @login_required
-def schedule(programme_id: int):
+def schedule(programme_id: int) -> ResponseReturnValue:
     """Set how many weeks apart personal reports go out (0 stops them)."""
     found = programme_or_404(programme_id)
     error = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from peewee import Value, fn
+from peewee import ModelSelect, Value, fn
 
 from models import (
     Assignee,
@@ -77,7 +77,7 @@ def _sessions_attended(programme_id: int, now: dt.datetime):
     ).where((Attendance.programme == programme_id) & (Attendance.attended >= SESSIONS_FOR_BADGE))
 
 
-def completers(programme_id: int, now: dt.datetime, cohort_ended: bool = True):
+def completers(programme_id: int, now: dt.datetime, cohort_ended: bool = True) -> ModelSelect:
     """Return a query of participants who completed the programme (all work due submitted,
     at least COMPLETION_ATTENDANCE of their sessions attended) and whose cohort has ended,
     or, with ``cohort_ended=False``, whether it has or not."""
