@@ -86,18 +86,18 @@ def test_it_enqueues_again_at_once_in_batches_after_redis_lost_its_queues(
     scheduler.tick(broker)
     make_work_on_its_way()
     first = scheduler.tick(broker)
-    assert first == {"emails": 0, "inbound": INBOUND, "jobs": JOBS}
-    assert scheduler.tick(broker) == {"emails": 0, "inbound": 0, "jobs": 0}
+    assert first == {"emails": 0, "inbound": INBOUND, "jobs": JOBS, "tracking-daily": 0}
+    assert scheduler.tick(broker) == {"emails": 0, "inbound": 0, "jobs": 0, "tracking-daily": 0}
     # When Redis restarts empty
     private_redis.restart()
     # Then the next pass enqueues every row on its way again, emails and messages in batches
     again = scheduler.tick(broker)
-    assert again == {"emails": EMAILS, "inbound": INBOUND, "jobs": JOBS}
+    assert again == {"emails": EMAILS, "inbound": INBOUND, "jobs": JOBS, "tracking-daily": 0}
     sent = messages(broker.client)
     assert sent["mail"] == len(outbox.batches(list(range(EMAILS)))) < EMAILS / 5
     assert sent["inbound"] == 2 and sent["jobs"] == JOBS
     # And once that is done, the following passes leave the rows alone again
-    assert scheduler.tick(broker) == {"emails": 0, "inbound": 0, "jobs": 0}
+    assert scheduler.tick(broker) == {"emails": 0, "inbound": 0, "jobs": 0, "tracking-daily": 0}
     assert Job.select().where(Job.enqueued_at.is_null()).count() == 0
 
 
@@ -114,7 +114,7 @@ def test_it_does_not_enqueue_again_when_redis_kept_its_data(db, redis_broker):
         server.proc.wait()
         server.start()
         # Then nothing is enqueued twice
-        assert scheduler.tick(broker) == {"emails": 0, "inbound": 0, "jobs": 0}
+        assert scheduler.tick(broker) == {"emails": 0, "inbound": 0, "jobs": 0, "tracking-daily": 0}
     finally:
         server.stop()
 

@@ -62,7 +62,7 @@ def test_it_catches_up_on_work_that_fell_due_while_it_was_down(db, redis_broker)
     # When the scheduler comes back and ticks once
     counts = scheduler.tick()
     # Then everything past due is enqueued, and nothing else
-    assert counts == {"emails": 1, "inbound": 1, "jobs": 1}
+    assert counts == {"emails": 1, "inbound": 1, "jobs": 1, "tracking-daily": 0}
     assert queued_counts(redis_broker) == {"mail": 1, "inbound": 1, "jobs": 1}
     assert Job.get(Job.key == "noop:later").enqueued_at is None
 
@@ -70,12 +70,12 @@ def test_it_catches_up_on_work_that_fell_due_while_it_was_down(db, redis_broker)
 def test_it_enqueues_due_work_once_and_again_if_the_message_was_lost(db, redis_broker):
     # Given due work that was enqueued once
     make_due_work(ago=dt.timedelta(minutes=1))
-    assert scheduler.tick() == {"emails": 1, "inbound": 1, "jobs": 1}
+    assert scheduler.tick() == {"emails": 1, "inbound": 1, "jobs": 1, "tracking-daily": 0}
     # When the next pass comes soon after, it leaves that work alone
-    assert scheduler.tick() == {"emails": 0, "inbound": 0, "jobs": 0}
+    assert scheduler.tick() == {"emails": 0, "inbound": 0, "jobs": 0, "tracking-daily": 0}
     # Then when nobody took it for a while (the message was lost), it is enqueued again
     clock.travel(scheduler.REENQUEUE_AFTER + dt.timedelta(seconds=1))
-    assert scheduler.tick() == {"emails": 1, "inbound": 1, "jobs": 1}
+    assert scheduler.tick() == {"emails": 1, "inbound": 1, "jobs": 1, "tracking-daily": 0}
 
 
 def test_it_survives_a_broker_outage_and_finds_the_work_next_pass(db, redis_broker, caplog):
@@ -86,10 +86,10 @@ def test_it_survives_a_broker_outage_and_finds_the_work_next_pass(db, redis_brok
     with caplog.at_level(logging.WARNING, logger="workers.runtime.scheduler"):
         counts = scheduler.tick(broker=dead)
     # Then the failure is logged, not raised, and nothing counts as enqueued
-    assert counts == {"emails": 0, "inbound": 0, "jobs": 0}
+    assert counts == {"emails": 0, "inbound": 0, "jobs": 0, "tracking-daily": 0}
     assert "broker unavailable" in caplog.text
     # And the next pass, with the broker back, enqueues all of it at once
-    assert scheduler.tick() == {"emails": 1, "inbound": 1, "jobs": 1}
+    assert scheduler.tick() == {"emails": 1, "inbound": 1, "jobs": 1, "tracking-daily": 0}
     assert queued_counts(redis_broker) == {"mail": 1, "inbound": 1, "jobs": 1}
 
 
