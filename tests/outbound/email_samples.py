@@ -329,6 +329,7 @@ WRITTEN = {
             }
         ],
         "more": 119,
+        "url": "https://tandem.example.org/programmes/12/tracking",
     },  # fmt: skip
     "recognition-completed": {
         "recipient_name": "Priya Raman-Fitzgerald",

@@ -53,6 +53,7 @@ def test_reports_go_out_on_the_programme_rhythm_to_participants_and_team(world):
     digest = OutboundEmail.get(OutboundEmail.kind == "report-team")
     assert digest.to_addr == "fay@example.org" and digest.ctx["count"] == 2
     assert [r["name"] for r in digest.ctx["rows"]] == ["Bob", HOSTILE]
+    assert digest.ctx["url"].endswith(f"/programmes/{world['programme'].id}/tracking")
     # And every report carries its PDF, which names the participant
     zoe_mail = OutboundEmail.get(OutboundEmail.to_addr == "zoe@example.org")
     attachment = EmailAttachment.get(EmailAttachment.email == zoe_mail.id)

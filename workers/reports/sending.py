@@ -14,6 +14,7 @@ from models import (
     Person,
     Programme,
 )
+from workers import settings as settings_mod
 from workers.outbound import outbox
 from workers.reports import personal, personal_view
 from workers.reports.figures import percent
@@ -112,8 +113,9 @@ def send_digest(programme_id: int, at: dt.datetime) -> int:
         .order_by(Person.id)
     )
     count, rows = digest_rows(programme, at)
+    url = f"{settings_mod.get().base_url.rstrip('/')}/programmes/{programme_id}/tracking"
     ctx = {"programme": programme.name, "on": at.date().isoformat(), "count": count,
-           "rows": rows, "more": max(count - len(rows), 0)}  # fmt: skip
+           "rows": rows, "more": max(count - len(rows), 0), "url": url}  # fmt: skip
     queued = 0
     with outbox.transaction():
         for person in team:
