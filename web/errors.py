@@ -1,13 +1,29 @@
-"""Error pages."""
+"""Error pages, and the refusal of input no database can keep."""
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
 
+def has_nul(values) -> bool:
+    """Tell whether any of a request's text values holds a NUL character."""
+    return any("\x00" in value for value in values)
+
+
 def init_app(app: Flask) -> None:
-    """Register the error handlers."""
+    """Register the error handlers, and refuse text with NUL characters (PostgreSQL cannot
+    store them: a name or title with one would otherwise fail as a 500)."""
+
+    @app.before_request
+    def _refuse_nul():
+        if request.blueprint == "inbound":  # raw mail, whatever its Content-Type says
+            return None
+        names = (f.filename or "" for f in request.files.values())
+        if has_nul(request.form.values()) or has_nul(request.args.values()) or has_nul(names):
+            message = "The form holds a NUL character, which Tandem cannot keep. Remove it."
+            return render_template("web/error.html", code=400, message=message), 400
+        return None
 
     @app.errorhandler(404)
     def not_found(error):

@@ -27,6 +27,15 @@ from workers.mentoring.overview import member_of
 
 bp = Blueprint("mentoring_pairs", __name__, url_prefix="/mentoring")
 
+#: Types a browser renders or runs as a page; library files of these types go out as bytes.
+MARKUP_TYPES = {
+    "text/html",
+    "application/xhtml+xml",
+    "image/svg+xml",
+    "text/xml",
+    "application/xml",
+}
+
 
 def _group(programme: Programme, group_id: int):
     return pages.group_in(programme, group_id) or abort(404)
@@ -245,11 +254,14 @@ def resource_file(token: str):
     if found is None:
         throttle.record_failure(client())
         abort(404)
+    # The type came from the uploader's browser: markup a browser would run is served as bytes.
+    kind = (found.content_type or "").split(";")[0].strip().lower()
     response = send_file(
         io.BytesIO(bytes(found.data)),
-        mimetype=found.content_type or "application/octet-stream",
+        mimetype=kind if kind and kind not in MARKUP_TYPES else "application/octet-stream",
         as_attachment=True,
         download_name=found.filename or "resource",
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response

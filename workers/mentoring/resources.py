@@ -54,7 +54,8 @@ def add_resource(
         title=title,
         url=url[:1000],
         tags="; ".join(split_tags(tags))[:500],
-        filename=name.replace("/", "_")[-150:],
+        # The name is the uploader's: no folders, no control characters (NUL included).
+        filename="".join(c if c.isprintable() and c not in "/\\" else "_" for c in name)[-150:],
         content_type=kind[:100],
         data=data,
         created_by=by,
