@@ -25,6 +25,8 @@ from models import (
     Programme,
     Session,
 )
+from models.objectives import Objective, ObjectiveValue
+from models.surveys import Survey, SurveyResponse
 from tests.web.pages import log_in, make_login, text, token
 from web.tracking import TABLES
 
@@ -39,8 +41,16 @@ OUTSIDE = (
     "mentoring_pairs.resource_file",  # a signed link in an email, opened without a login
 )
 
-#: Blueprints wholly outside any programme (accounts, links people open from email).
-OUTSIDE_BLUEPRINTS = ("auth", "accounts", "assessment_form", "devmail")
+#: Blueprints wholly outside any programme (accounts, links people open from email: the
+#: needs assessment, a survey, a material; each link's signature is its check).
+OUTSIDE_BLUEPRINTS = (
+    "auth",
+    "accounts",
+    "assessment_form",
+    "survey_form",
+    "material_link",
+    "devmail",
+)
 
 #: Routes that name their programme in the query string rather than the path.
 QUERY_PROGRAMME = ("cycles.create", "cycles.clone")
@@ -62,7 +72,8 @@ ANY_ID = (
 
 
 def _programme(name: str, email: str) -> dict:
-    """A programme with a member, a cycle and its session, a metric, an item and a kept reply."""
+    """A programme with a member, a cycle and its session, a metric, an item, a kept reply, an
+    objective and a survey."""
     programme = Programme.create(name=name, kind="followup,mentoring,tracking")
     person = Person.create(name=f"Member of {name}", email=email)
     Membership.create(programme=programme, person=person, role="stakeholder")
@@ -88,6 +99,14 @@ def _programme(name: str, email: str) -> dict:
         object_type="cycle",
         object_id=cycle.id,
     )
+    objective = Objective.create(
+        programme=programme,
+        name="Prefects confident to lead an assembly",
+        unit="%",
+        target=80,
+        target_date=dt.date(2030, 7, 1),
+    )
+    survey = Survey.create(programme=programme, title=f"{name} check-in", key=f"{email}-survey")
     return {
         "programme_id": programme.id,
         "person_id": person.id,
@@ -95,6 +114,8 @@ def _programme(name: str, email: str) -> dict:
         "metric_id": metric.id,
         "item_id": item.id,
         "message_id": message.id,
+        "objective_id": objective.id,
+        "survey_id": survey.id,
         "token": "t" * 32,
         "name": next(iter(TABLES)),  # a table of the progress dashboard
         **{name: 1 for name in ANY_ID},
@@ -139,6 +160,10 @@ def _footprint() -> tuple[int, ...]:
         Metric.select().count(),
         ActionItem.select().count(),
         InboundMessage.select().where(InboundMessage.status == "quarantined").count(),
+        Objective.select().count(),
+        ObjectiveValue.select().count(),
+        Survey.select().count(),
+        SurveyResponse.select().count(),
     )
 
 
