@@ -107,6 +107,8 @@ def _pages(app, programme, cycle) -> list[str]:
     for endpoint, path in (
         ("coordinators.index", "coordinators"),
         ("programmes.tracking.show", "tracking"),
+        ("programmes.learning.show", "learning"),
+        ("programmes.interventions.index", "interventions"),
     ):
         if endpoint in app.view_functions:
             pages.append(f"{p}/{path}")
