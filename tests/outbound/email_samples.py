@@ -14,6 +14,7 @@ from models import ActionItem, Cycle, Job, OutboundEmail, clock
 from tests import mailfactory as mf
 from tests.followup.test_followup_cycle import reply, run_due
 from tests.followup_data import make_programme
+from tests.outbound.tracking_samples import TRACKING
 from workers import settings as settings_mod
 from workers.followup import trigger
 from workers.followup.common import session_of
@@ -383,6 +384,7 @@ WRITTEN = {
         "feedback": "Clear steps, and you kept both students safe. Next time, note who you told.",
         "reviewer": "Fay Facilitator",
     },
+    **TRACKING,
 }
 
 
