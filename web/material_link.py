@@ -7,9 +7,9 @@ the link is no open redirect; a forged or damaged link gives 404 and goes nowher
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template
+from flask import Blueprint, redirect, render_template, request
 
-from workers.tracking.material_links import MaterialLinkError, follow
+from workers.tracking.material_links import MaterialLinkError, follow, peek
 
 bp = Blueprint("material_link", __name__)
 
@@ -26,7 +26,8 @@ def _private(response):
 def open_material(token: str):
     """Record that the link's participant opened the material, and send them to it."""
     try:
-        target = follow(token)
+        # Link checkers in mail systems often send HEAD first: that is no one reading.
+        target = peek(token) if request.method == "HEAD" else follow(token)
     except MaterialLinkError as exc:
         return render_template("web/learning/material_link.html", error=str(exc)), 404
     return redirect(target, code=302)

@@ -66,3 +66,9 @@ def follow(token: str) -> str:
     target = safe_url(material.url)
     complete(material, person_id, "link")
     return target
+
+
+def peek(token: str) -> str:
+    """Return the material's address a link leads to, recording nothing."""
+    material, _ = read_link(token)
+    return safe_url(material.url)
