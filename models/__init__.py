@@ -6,6 +6,7 @@ from models.assignments import AssignmentOptions, Review, SubmissionFile
 from models.attachments import EmailAttachment
 from models.audit import AuditEvent
 from models.base import BaseModel, JSONField, connect_url, db, init_db
+from models.budget import OptionalBudget, OptionalSend
 from models.cycle import Cycle, Metric, MetricValue, Participant, Report, Rsvp, Session
 from models.devmail import CaughtMail
 from models.intake import Assessment, Orientation, OrientationAttendance
@@ -35,6 +36,7 @@ from models.matching import (
     ProposedPair,
 )
 from models.mentoring import Goal, GroupMember, MentoringGroup, MentorProfile
+from models.objectives import Objective, ObjectiveValue
 from models.pairwork import (
     GoalCheckin,
     GoalTarget,
@@ -56,6 +58,7 @@ from models.series import (
     SessionSeries,
     SlotProposal,
 )
+from models.surveys import Survey, SurveyPlan, SurveyResponse
 from models.tracking import (
     Attendance,
     Cohort,
@@ -136,6 +139,13 @@ ALL_MODELS = [
     Resource,
     ReportSchedule,
     Badge,
+    OptionalBudget,
+    OptionalSend,
+    Survey,
+    SurveyResponse,
+    SurveyPlan,
+    Objective,
+    ObjectiveValue,
     Material,
     MaterialCompletion,
     Competence,

@@ -27,6 +27,7 @@ from models import (
     SubmissionFile,
 )
 from models.base import db
+from models.budget import OptionalBudget, OptionalSend
 from models.learning import (
     AttendanceCheck,
     AttendanceMark,
@@ -36,7 +37,9 @@ from models.learning import (
     SelfCheck,
     SelfRating,
 )
+from models.objectives import Objective, ObjectiveValue
 from models.reports import Badge, ReportSchedule
+from models.surveys import Survey, SurveyPlan, SurveyResponse
 
 
 class SchemaVersion(Model):
@@ -238,6 +241,26 @@ def _drop_report_tables(migrator: SchemaMigrator) -> None:
     db.drop_tables(list(reversed(REPORT_TABLES)), safe=True)
 
 
+#: Tables of surveys, the optional-email budget and programme objectives.
+SURVEY_TABLES = (
+    OptionalBudget,
+    OptionalSend,
+    Survey,
+    SurveyResponse,
+    SurveyPlan,
+    Objective,
+    ObjectiveValue,
+)
+
+
+def _add_survey_tables(migrator: SchemaMigrator) -> None:
+    db.create_tables(SURVEY_TABLES, safe=True)
+
+
+def _drop_survey_tables(migrator: SchemaMigrator) -> None:
+    db.drop_tables(list(reversed(SURVEY_TABLES)), safe=True)
+
+
 #: Every schema step after version 1 (the tables as first released), oldest first.
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -301,6 +324,13 @@ MIGRATIONS: list[Migration] = [
         note="materials and their completion, self-assessments, after-session attendance checks",
         up=_add_learning_tables,
         down=_drop_learning_tables,
+    ),
+    Migration(
+        version=17,
+        note="surveys and their answers, each person's weekly budget of optional emails,"
+        " programme objectives and their values over time",
+        up=_add_survey_tables,
+        down=_drop_survey_tables,
     ),
 ]
 
