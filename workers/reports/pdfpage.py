@@ -27,8 +27,8 @@ FONT_FILES = (
 #: The family charts name first, registered with the font files above.
 FAMILY = FONT_FAMILY.split(",")[0].strip()
 
-#: Page width in millimetres (A4 portrait) and the margin on each side.
-PAGE_WIDTH, MARGIN = 210, 15
+#: The margin on each side of a page, in millimetres.
+MARGIN = 15
 
 #: What fpdf2's SVG reader does not draw: titles and descriptions are for screen readers.
 SCREEN_READER_ONLY = re.compile(r"<(title|desc)\b[^>]*>.*?</\1>", re.S)
