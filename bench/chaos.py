@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.chaos_cluster import admin_url, create_database  # noqa: E402
-from bench.chaos_sink import ChaosSink  # noqa: E402
+from bench.chaos_sink import RelayProcess  # noqa: E402
 from bench.recovery_support import RestartableRedis  # noqa: E402
 from tests.services import free_port  # noqa: E402
 
@@ -55,7 +55,7 @@ def prepare(args: argparse.Namespace, folder: Path) -> tuple[dict, object]:
     else:
         url = f"sqlite:///{folder / 'tandem.db'}"
     redis = RestartableRedis()
-    sink = ChaosSink(free_port(), refuse=args.refuse)
+    sink = RelayProcess(free_port(), args.refuse, folder)
     env = {
         **os.environ,
         "TANDEM_ENV": "dev",

@@ -32,7 +32,7 @@ class Cluster:
         self.env = env
         self.redis = redis
         self.procs: dict[str, subprocess.Popen] = {}
-        self.killed = 0
+        self.killed, self.killed_at = 0, 0.0
 
     def start(self, name: str) -> subprocess.Popen:
         """Start one process (worker, scheduler or mailin) in its own session."""
@@ -66,7 +66,7 @@ class Cluster:
         if not victims:
             return "no worker process to kill"
         os.kill(victims[0], signal.SIGKILL)
-        self.killed = victims[0]
+        self.killed, self.killed_at = victims[0], time.monotonic()
         return f"SIGKILL worker process {victims[0]} (of {len(victims)})"
 
     def kill_scheduler(self) -> str:

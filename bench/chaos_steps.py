@@ -62,6 +62,7 @@ class Run:
         start = time.monotonic()
         if name == "kill":
             what = self.cluster.kill_worker()
+            start = self.cluster.killed_at or start  # finding the victim took a moment
             held = report.held_by(self.cluster.killed)
             what += f", holding {held} claims"
 
