@@ -7,10 +7,13 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 
+import redis
+
 from bench import chaos_report as report
 from models import clock, db, init_db
 from models.migrations import migrate
 from workers import settings as settings_mod
+from workers.runtime import recovery
 
 #: How far the clock moves when work waits for a backoff: past the 10 min pause after a lost
 #: answer, and past each backoff step in a few moves.
@@ -86,6 +89,10 @@ class Run:
                 return self.senders.last_accept > start or self.senders.pending() == 0
         elif name == "redis":
             what = self.cluster.restart_redis()
+            client = redis.Redis.from_url(self.env["REDIS_URL"])
+
+            def extra() -> bool:  # the scheduler found the queues lost and filled them again
+                return bool(client.exists(recovery.MARKER))
         elif name == "scheduler":
             old = report.scheduler_pass()[0]
             what = self.cluster.kill_scheduler()
