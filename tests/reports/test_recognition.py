@@ -10,6 +10,7 @@ from models import Badge, Cohort, CohortMember, EmailAttachment, OutboundEmail, 
 from tests.reports.report_data import HOSTILE, NOW, pdf_text, workshop
 from tests.tracking.builders import day, events
 from workers.reports import recognition
+from workers.tracking import daily
 
 
 @pytest.fixture
@@ -93,3 +94,11 @@ def test_closing_the_programme_certifies_completers_without_a_cohort(world, runn
     # And closing again sends nothing more
     again = runner.invoke(args=["tracking", "close", str(prog.id)])
     assert "0 completion certificates sent." in again.output
+
+
+def test_the_daily_pass_awards_badges_without_a_report_schedule(world):
+    # When the programme's daily tracking pass runs on day 21
+    done = daily.run_daily(world["programme"].id, NOW)
+    # Then Zoë's two badges are awarded, ready for the shout-outs
+    assert done["badges"] == 2
+    assert badges_of(world["zoe"]) == {"first_submission", "goal_reached"}

@@ -124,6 +124,14 @@ def award(programme_id: int, now: dt.datetime) -> dict[str, list[int]]:
     return _awarded(programme_id, now)
 
 
+def recognise(programme_id: int, now: dt.datetime) -> dict[str, list[int]]:
+    """Award the badges newly earned and send the completion certificates they bring."""
+    with outbox.transaction():
+        awarded = award(programme_id, now)
+        certify(programme_id, awarded["completed"], now)
+    return awarded
+
+
 def close_programme(programme_id: int, now: dt.datetime) -> list[int]:
     """Recognise everyone who completed the programme as it closes, whether or not their
     cohort has an end date; send their certificates and return who they are."""

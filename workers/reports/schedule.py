@@ -88,8 +88,7 @@ def run_round(programme_id: int, at: dt.datetime) -> int:
     key = f"reports:{programme_id}:{stamp(at)}"
     ids = participant_ids(programme_id)
     with outbox.transaction():
-        awarded = recognition.award(programme_id, at)
-        recognition.certify(programme_id, awarded["completed"], at)
+        recognition.recognise(programme_id, at)
         batches = [ids[i : i + BATCH_SIZE] for i in range(0, len(ids), BATCH_SIZE)]
         for number, batch in enumerate(batches):
             jobs.schedule(BATCH_JOB, f"{key}:batch:{number}", at, programme_id=programme_id,

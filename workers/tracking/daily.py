@@ -1,8 +1,9 @@
 """The daily tracking pass of each programme, as a job the scheduler creates every morning.
 
 Each pass refreshes the at-risk flags (raising, updating, clearing), sends the intervention
-of every open flag not sent yet, tells whoever intervened when a flag has cleared, and sends
-the self-assessments that are due. Every hour a smaller pass asks who attended the sessions that
+of every open flag not sent yet, tells whoever intervened when a flag has cleared, sends
+the self-assessments that are due, and awards the badges earned (with the certificates of
+those who completed). Every hour a smaller pass asks who attended the sessions that
 have ended. A job's key names the programme and the day (or hour), so the scheduler may
 create it on every tick and it still runs once; each step is safe to run again, so a failed
 pass is simply retried.
@@ -14,6 +15,7 @@ import datetime as dt
 import logging
 
 from models import Job, Programme, clock
+from workers.reports.recognition import recognise
 from workers.runtime import jobs
 from workers.runtime.scheduler import Pass, Sweep, register
 from workers.tracking.atrisk import refresh_flags
@@ -45,6 +47,7 @@ def run_daily(programme_id: int, now: dt.datetime | None = None) -> dict[str, in
         "interventions": send_pending(programme_id),
         "cleared_told": tell_cleared(programme_id, now),
         "self_checks": send_due_checks(programme_id, now),
+        "badges": sum(len(people) for people in recognise(programme_id, now).values()),
     }
     logger.info("daily pass of programme %s: %s", programme_id, done)
     return done
