@@ -9,12 +9,12 @@ from playhouse.migrate import SchemaMigrator
 from models import ALL_MODELS, Goal, InboundMessage, Job, OutboundEmail, Person
 from models.migrations import (
     MIGRATIONS,
-    REDUNDANT_INDEXES,
     SchemaVersion,
     current_version,
     latest_version,
     migrate,
 )
+from models.schema_indexes import REDUNDANT_INDEXES
 
 
 def make_version_1(database) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from playhouse.migrate import SchemaMigrator
 
 from models import db as proxy
-from models.migrations import MIGRATIONS, SURVEY_TABLES
+from models.migrations import MIGRATIONS
+from models.schema_tables import SURVEY_TABLES
 
 
 def test_step_17_creates_and_drops_its_tables(db):
