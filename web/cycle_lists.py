@@ -29,7 +29,7 @@ def _stakeholders(cycle: Cycle):
     )
 
 
-def stakeholder_page(cycle: Cycle) -> Page:
+def stakeholder_page(cycle: Cycle, total: int | None = None) -> Page:
     """Return the requested page of the cycle's stakeholders with their people, by name."""
     query = (
         _stakeholders(cycle)
@@ -37,7 +37,7 @@ def stakeholder_page(cycle: Cycle) -> Page:
         .join(Person)
         .order_by(Person.name, Person.id)
     )
-    return paginate(query, PER_PAGE)
+    return paginate(query, PER_PAGE, total=total)
 
 
 def rsvps_of(session: Session | None, people: list[Participant]) -> dict[int, Rsvp]:
@@ -73,7 +73,7 @@ def _overdue(today: dt.date):
     return ActionItem.status.in_(("open", "blocked")) & (ActionItem.due_date < today)
 
 
-def item_page(cycle: Cycle) -> tuple[Page, list[ItemRow]]:
+def item_page(cycle: Cycle, total: int | None = None) -> tuple[Page, list[ItemRow]]:
     """Return the requested page of the cycle's items and their rows (last update, overdue)."""
     query = (
         ActionItem.select(ActionItem, Person)
@@ -86,7 +86,7 @@ def item_page(cycle: Cycle) -> tuple[Page, list[ItemRow]]:
             ActionItem.id,
         )
     )
-    page = paginate(query, PER_PAGE)
+    page = paginate(query, PER_PAGE, total=total)
     last: dict[int, ActionItemUpdate] = {}
     if page.items:
         updates = (
@@ -107,24 +107,34 @@ def item_page(cycle: Cycle) -> tuple[Page, list[ItemRow]]:
 
 
 def overview(cycle: Cycle, session: Session | None) -> dict:
-    """Return the counts for the summary bar: answers, items by status, days left."""
+    """Return the counts for the summary bar (answers, items by status, days left) and the
+    lengths of both lists, in two queries."""
     now = clock.now()
 
     def days_until(when: dt.datetime | None) -> int | None:
         return None if when is None else (when.date() - now.date()).days
 
-    people = _stakeholders(cycle)
-    shown = ActionItem.select().where(_items_shown(cycle))
-    by_status = dict(
-        shown.select(ActionItem.status, fn.COUNT(ActionItem.id))
+    people, answered = (
+        _stakeholders(cycle)
+        .select(fn.COUNT(Participant.id), fn.COUNT(Participant.responded_at))
+        .scalar(as_tuple=True)
+    )
+    overdue = Case(None, ((_overdue(now.date()), 1),), 0)
+    by_status = {
+        status: (count, late or 0)
+        for status, count, late in ActionItem.select(
+            ActionItem.status, fn.COUNT(ActionItem.id), fn.SUM(overdue)
+        )
+        .where(_items_shown(cycle))
         .group_by(ActionItem.status)
         .tuples()
-    )
+    }
     return {
-        "answered": people.where(Participant.responded_at.is_null(False)).count(),
-        "people": people.count(),
-        "items": {s: by_status.get(s, 0) for s in ("done", "open", "blocked")},
-        "overdue": shown.where(_overdue(now.date())).count(),
+        "answered": answered or 0,
+        "people": people or 0,
+        "items": {s: by_status.get(s, (0, 0))[0] for s in ("done", "open", "blocked")},
+        "shown": sum(count for count, _ in by_status.values()),
+        "overdue": sum(late for _, late in by_status.values()),
         "to_session": days_until(session.starts_at if session else None),
         "to_deadline": days_until(cycle.reply_deadline),
     }

@@ -158,9 +158,10 @@ def show(cycle_id: int):
     cycle = _cycle_or_404(cycle_id)
     session = session_of(cycle)
     # A page of each list, and counts from the database: a cycle may have 10,000 people.
-    people = cycle_lists.stakeholder_page(cycle)
+    overview = cycle_lists.overview(cycle, session)
+    people = cycle_lists.stakeholder_page(cycle, overview["people"])
     rsvps = cycle_lists.rsvps_of(session, people.items)
-    items_page, items = cycle_lists.item_page(cycle)
+    items_page, items = cycle_lists.item_page(cycle, overview["shown"])
     charts = [
         (m, series, line_chart(series, f"chart-{m.id}"), *progress(series))
         for m, series in status.metric_series(cycle)
@@ -175,7 +176,7 @@ def show(cycle_id: int):
         rsvp_badge=status.rsvp_badge,
         items=items,
         items_page=items_page,
-        overview=cycle_lists.overview(cycle, session),
+        overview=overview,
         charts=charts,
         quarantine=_quarantine(cycle, session),
         undelivered=status.undelivered(cycle, session),

@@ -38,9 +38,14 @@ def requested_page() -> int:
     return max(1, request.args.get("page", 1, type=parse_id) or 1)
 
 
-def paginate(query: Query, per_page: int = PER_PAGE, number: int | None = None) -> Page:
-    """Return the requested page of ``query`` (an ordered select); past the end, the last."""
-    total = query.count()
+def paginate(
+    query: Query, per_page: int = PER_PAGE, number: int | None = None, total: int | None = None
+) -> Page:
+    """Return the requested page of ``query`` (an ordered select); past the end, the last.
+
+    ``total``, when the caller counted the rows already, saves counting them again.
+    """
+    total = query.count() if total is None else total
     pages = max(1, -(-total // per_page))
     number = min(number or requested_page(), pages)
     items = list(query.paginate(number, per_page)) if total else []
