@@ -18,6 +18,16 @@ logger = logging.getLogger(__name__)
 MAX_ID = 2**63 - 1
 
 
+def up_to(limit: int) -> str:
+    """Return a regular expression for the decimal numbers from 0 to ``limit`` (no sign)."""
+    digits = str(limit)
+    options = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for i, digit in enumerate(digits):
+        if digit != "0":
+            options.append(rf"{digits[:i]}[0-{int(digit) - 1}]\d{{{len(digits) - i - 1}}}")
+    return "(?:" + "|".join([*options, digits]) + ")"
+
+
 class BoundedIntConverter(IntegerConverter):
     """Werkzeug's ``<int:...>`` with a default range of 0 to MAX_ID: a larger number in the
     URL matches no route, so it is a 404 (``<int(max=...):...>`` still narrows it)."""
@@ -33,6 +43,10 @@ class BoundedIntConverter(IntegerConverter):
         low = min if min is not None else (-MAX_ID - 1 if signed else 0)
         high = max if max is not None else MAX_ID
         super().__init__(map, fixed_digits, low, high, signed)
+        if not signed:
+            # Refused by the pattern rather than after it matched, an out-of-range number is
+            # a 404 even where a GET and a POST route share the path (else werkzeug says 405).
+            self.regex = up_to(high)
 
 
 def parse_id(value: str) -> int:
