@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_inbound import finished  # noqa: E402
+from bench.bench_inbound import cpu_seconds, finished  # noqa: E402
 from bench.bench_trigger import make_cycle, setup_env  # noqa: E402
 from bench.inbound_corpus import Target, generate  # noqa: E402
 from bench.mta_client import MTAClient, SMTPReplyError  # noqa: E402
@@ -140,7 +140,9 @@ def run_locust(args, world: dict, port: int, folder: Path) -> list[dict]:
     }
     command = [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "load_users.py")]
     command += ["--headless", "-u", str(args.users), "-r", str(args.users)]
-    command += ["-t", f"{args.seconds}s", "--host", f"http://127.0.0.1:{port}"]
+    # At the end each coordinator finishes the page it is loading (no request cut short).
+    command += ["-t", f"{args.seconds}s", "--stop-timeout", "30"]
+    command += ["--host", f"http://127.0.0.1:{port}"]
     command += ["--csv", str(folder / "load"), "--only-summary", "--loglevel", "WARNING"]
     done = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=args.seconds + 120
@@ -193,7 +195,7 @@ def main() -> None:
         procs.append(start_workers(env, args.processes, args.threads))
         services.wait_for_port(web_port, timeout=60)
         services.wait_for_port(mail_port, timeout=60)
-        outcome = load(args, world, web_port, mail_port, sink, folder, stop)
+        outcome = load(args, world, (web_port, procs[0].pid), mail_port, sink, folder, stop)
     finally:
         stop.set()
         for proc in procs:
@@ -210,7 +212,7 @@ def main() -> None:
     report(args.users, *outcome)
 
 
-def load(args, world, web_port, mail_port, sink, folder, stop) -> tuple:
+def load(args, world, web, mail_port, sink, folder, stop) -> tuple:
     """Trigger the cycle, send replies and play the coordinators; return what was measured."""
     from models import InboundMessage, OutboundEmail
     from workers.followup.trigger import trigger
@@ -224,7 +226,13 @@ def load(args, world, web_port, mail_port, sink, folder, stop) -> tuple:
         target=send_replies, args=(mail_port, messages, args.reply_rate, stop), daemon=True
     )
     sender.start()
+    web_port, web_pid = web
+    cpu = cpu_seconds(web_pid)
     rows = run_locust(args, world, web_port, folder)
+    cpu = cpu_seconds(web_pid) - cpu
+    pages = int(next(r for r in rows if r["Name"] == "Aggregated")["Request Count"]) or 1
+    per_page = 1000 * cpu / pages
+    print(f"web CPU: {cpu:.0f} s for {pages} pages and the logins: {per_page:.0f} ms a page")
     elapsed = time.monotonic() - began
     stop.set()
     sent = (
