@@ -69,3 +69,8 @@ def test_it_finds_mentoring_objects_in_their_own_programme_only(db):
     assert objects.describe("pair", group_id) == f"pair {group_id}: Public speaking"
     assert objects.describe("occurrence", 999) == "occurrence 999 (no longer exists)"
     assert objects.describe("", None) == ""
+    # and they lead to their programme
+    assert objects.programme_of("occurrence", occurrence.id) == mine.id
+    assert objects.programme_of("relay", group_id) == mine.id
+    assert objects.programme_of("occurrence", 999) is None
+    assert objects.programme_of("email", 1) is None

@@ -7,6 +7,7 @@ import datetime as dt
 
 from models import ActionItem, Cycle, OutboundEmail, Programme, Session
 from workers.followup.common import coordinators, cycle_url, reachable
+from workers.inbound import objects
 from workers.outbound import lifetime, outbox
 from workers.runtime import jobs
 
@@ -18,16 +19,18 @@ KIND_NAMES = {
     "summary": "session summary",
 }
 
-#: Where the programme and cycle an email is about are found, by its object type.
+#: Where the cycle an email is about is found, by its object type (``objects`` finds the
+#: programme of any object).
 OWNERS = {"session": Session, "cycle": Cycle, "item": ActionItem}
 
 
 def about(row: OutboundEmail) -> tuple[int | None, int | None]:
     """Return the programme and the cycle an email is about, as far as it says."""
+    programme_id = objects.programme_of(row.object_type, row.object_id)
     model = OWNERS.get(row.object_type)
     found = model.get_or_none(model.id == row.object_id) if model and row.object_id else None
     if found is None:
-        return None, None
+        return programme_id, None  # a mentoring or tracking email: its programme, no cycle
     cycle_id = found.id if model is Cycle else found.cycle_id
     return found.programme_id, cycle_id
 

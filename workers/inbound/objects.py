@@ -86,6 +86,19 @@ def describe(object_type: str, object_id: int | None) -> str:
     return f"{object_type} {object_id}: {name}" if name else f"{object_type} {object_id}"
 
 
+def programme_of(object_type: str, object_id: int | None) -> int | None:
+    """Return the id of the programme the object belongs to, or None if there is none."""
+    if object_id is None or object_type not in programme_types():
+        return None
+    obj = find(object_type, object_id)
+    for step in PROGRAMME_PATHS.get(object_type, ()):
+        if obj is None:
+            return None
+        field = next(f for f, model in type(obj)._meta.refs.items() if model is step)
+        obj = getattr(obj, field.name)
+    return obj.programme_id if obj is not None else None
+
+
 def owned_by(object_type: str, programmes: Select) -> Select | None:
     """Select the ids of this type's objects in ``programmes``; None if they have no programme."""
     if object_type not in programme_types():
