@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 #: email that kills them.
 MAX_ORPHANED = 5
 
+#: The mail actors' Dramatiq priority: replies (priority 0) are read before a big cycle's
+#: sends, which can fill the mail queue for minutes.
+MAIL_PRIORITY = 10
+
 #: A queued row may be claimed this early, so hosts whose clocks differ slightly agree.
 CLOCK_SLACK = dt.timedelta(seconds=5)
 
@@ -243,7 +247,7 @@ def deliver_batch(email_ids: list[int]) -> None:
         raise BatchDeliveryError(f"{len(failed)} of {len(email_ids)} emails raised: {failed}")
 
 
-@dramatiq.actor(queue_name="mail", max_retries=3, time_limit=90_000)
+@dramatiq.actor(queue_name="mail", max_retries=3, time_limit=90_000, priority=MAIL_PRIORITY)
 def deliver_email(email_id: int) -> None:
     """Deliver one email from the outbox."""
     deliver_batch([email_id])

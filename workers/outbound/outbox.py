@@ -13,7 +13,11 @@ import dramatiq
 
 from models import OutboundEmail, Person, clock, db
 from workers import settings as settings_mod
-from workers.outbound.delivery import BatchDeliveryError, deliver_batch  # noqa: F401
+from workers.outbound.delivery import (  # noqa: F401
+    MAIL_PRIORITY,
+    BatchDeliveryError,
+    deliver_batch,
+)
 from workers.outbound.tokens import make_reply_address
 from workers.runtime import broker  # noqa: F401  (the broker, before the actor is declared)
 from workers.runtime.dbmiddleware import write_transaction
@@ -177,7 +181,7 @@ def enqueue_delivery(email_ids: list[int]) -> None:
         sent += len(batch)
 
 
-@dramatiq.actor(queue_name="mail", max_retries=3, time_limit=90_000)
+@dramatiq.actor(queue_name="mail", max_retries=3, time_limit=90_000, priority=MAIL_PRIORITY)
 def deliver_emails(email_ids: list[int]) -> None:
     """Deliver each email of the batch on its own (``workers.outbound.delivery.deliver_batch``).
 
