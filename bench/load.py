@@ -137,6 +137,7 @@ def run_locust(args, world: dict, port: int, folder: Path) -> list[dict]:
         "LOAD_GROUPS": ",".join(map(str, world["groups"])),
         "LOAD_LOGINS": str(args.users),
         "LOAD_PASSWORD": PASSWORD,
+        "LOAD_THINK": args.think,
     }
     command = [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "load_users.py")]
     command += ["--headless", "-u", str(args.users), "-r", str(args.users)]
@@ -161,6 +162,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000, help="stakeholders in the cycle")
     parser.add_argument("--users", type=int, default=50, help="concurrent coordinators")
     parser.add_argument("--seconds", type=int, default=60, help="how long locust plays them")
+    parser.add_argument(
+        "--think",
+        default="3,10",
+        help="seconds a coordinator reads a page before the next, as min,max (a person"
+        " reads a dashboard for a few seconds; 0.5,1.5 plays impatient clickers)",
+    )
     parser.add_argument("--web-workers", type=int, default=3, help="gunicorn processes")
     parser.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn process")
     parser.add_argument("--processes", type=int, default=2, help="dramatiq processes")
