@@ -35,6 +35,9 @@ import psycopg2
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# A dev run, as every benchmark is: the PDF helpers read the settings, which want a
+# SECRET_KEY outside TANDEM_ENV=dev.
+os.environ.setdefault("TANDEM_ENV", "dev")
 
 from bench import dashboard_floor, personal_pdfs, tracking_data  # noqa: E402
 from models import db, init_db  # noqa: E402
