@@ -51,9 +51,7 @@ class Objective(BaseModel):
 class ObjectiveValue(BaseModel):
     """An objective's value on one day: a weekly snapshot, or a figure entered."""
 
-    objective = ForeignKeyField(
-        Objective, backref="values", on_delete="CASCADE", index=False
-    )
+    objective = ForeignKeyField(Objective, backref="values", on_delete="CASCADE", index=False)
     on = DateField()
     value = FloatField()
     source = CharField(default="snapshot")
