@@ -13,7 +13,8 @@ from itsdangerous import BadData, URLSafeSerializer
 
 from models import Material
 from workers import settings as settings_mod
-from workers.tracking.materials import MaterialError, complete, is_participant, safe_url
+from workers.tracking.engagement import is_participant
+from workers.tracking.materials import MaterialError, complete, safe_url
 
 #: What the links are for: a token signed for anything else is refused.
 SALT = "tandem-material-link"

@@ -19,6 +19,7 @@ from models.learning import COMPLETION_SOURCES, MATERIAL_KINDS
 from models.tracking import PARTICIPANT_ROLE
 from workers.grammar.dates import parse_date
 from workers.tracking import events
+from workers.tracking.engagement import is_participant
 from workers.tracking.errors import TrackingError
 from workers.workspace.csvfile import read_table
 from workers.workspace.errors import CsvFileError
@@ -63,19 +64,6 @@ def materials(programme_id: int) -> list[Material]:
     """Return the programme's materials, by kind and number."""
     order = [Material.kind, Material.number]
     return list(Material.select().where(Material.programme == programme_id).order_by(*order))
-
-
-def is_participant(programme_id: int, person_id: int) -> bool:
-    """Tell whether the person is a participant of the programme."""
-    return (
-        Membership.select()
-        .where(
-            (Membership.programme == programme_id)
-            & (Membership.person == person_id)
-            & (Membership.role == PARTICIPANT_ROLE)
-        )
-        .exists()
-    )
 
 
 def complete(
