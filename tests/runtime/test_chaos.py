@@ -17,6 +17,9 @@ LAST = re.compile(
     r" late_summaries=(\d+) resume_s=(\d+)$"
 )
 
+#: How the run describes an email whose worker died holding it (taken over at least once).
+TAKEN_OVER = re.compile(r"taken over from a dead worker [1-9]\d* times")
+
 
 def test_a_tiny_chaos_run_loses_nothing_and_applies_nothing_twice(tmp_path):
     # given: the chaos command with 20 stakeholders and one worker process killed
@@ -27,15 +30,21 @@ def test_a_tiny_chaos_run_loses_nothing_and_applies_nothing_twice(tmp_path):
     # when: it runs to its end
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
 
-    # then: every email arrived once, every reply was finished once, the summary was on time,
-    # and work resumed within 30 s of the kill
+    # then: nothing was lost, every reply was finished once, the summary was on time, work
+    # resumed within 30 s of the kill, and an email arrived twice only in SMTP's own window:
+    # its worker was killed after the final dot, before the relay's answer, and the row's
+    # next holder sent it again (docs/delivery.md); no other email arrived twice
     lines = done.stdout.strip().splitlines()
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "fault kill: SIGKILL worker process" in done.stdout
     found = LAST.match(lines[-1])
     assert found, lines[-5:]
     lost, duplicated, twice, unfinished, late, resume = map(int, found.groups())
-    assert (lost, duplicated, twice, unfinished, late) == (0, 0, 0, 0, 0), lines[-8:]
+    assert (lost, twice, unfinished, late) == (0, 0, 0, 0), lines[-8:]
+    copies = [line for line in lines if line.startswith("  twice: ")]
+    assert len(copies) == duplicated, lines[-8:]
+    for line in copies:
+        assert TAKEN_OVER.search(line) and "kill" in line.split("faults near:")[1], line
     assert resume <= 30
     emails = next(line for line in lines if line.startswith("emails: expected"))
     assert int(emails.split("expected ")[1].split(",")[0]) >= 80  # 2 per stakeholder, and more
