@@ -17,9 +17,6 @@ LAST = re.compile(
     r" late_summaries=(\d+) resume_s=(\d+)$"
 )
 
-#: How the run describes an email whose worker died holding it (taken over at least once).
-TAKEN_OVER = re.compile(r"taken over from a dead worker [1-9]\d* times")
-
 
 def test_a_tiny_chaos_run_loses_nothing_and_applies_nothing_twice(tmp_path):
     # given: the chaos command with 20 stakeholders and one worker process killed
@@ -44,7 +41,8 @@ def test_a_tiny_chaos_run_loses_nothing_and_applies_nothing_twice(tmp_path):
     copies = [line for line in lines if line.startswith("  twice: ")]
     assert len(copies) == duplicated, lines[-8:]
     for line in copies:
-        assert TAKEN_OVER.search(line) and "kill" in line.split("faults near:")[1], line
+        # the first copy arrived within seconds of a worker's SIGKILL: the window above
+        assert "'kill at" in line.split("faults near:")[1], line
     assert resume <= 30
     emails = next(line for line in lines if line.startswith("emails: expected"))
     assert int(emails.split("expected ")[1].split(",")[0]) >= 80  # 2 per stakeholder, and more
