@@ -64,7 +64,7 @@ def create_orientation(programme_id: int):
 @bp.route("/<int:programme_id>/orientations/<int:orientation_id>/invite", methods=("POST",))
 @login_required
 def invite(programme_id: int, orientation_id: int):
-    """Invite the mentors without orientation who were not invited to this session yet."""
+    """Invite the mentors without orientation not yet invited to this orientation."""
     programme = mentoring_programme(programme_id)
     orientation = _orientation_or_404(programme, orientation_id)
     try:
