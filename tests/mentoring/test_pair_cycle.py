@@ -9,6 +9,7 @@ import pypdf
 import pytest
 
 from models import (
+    Attendance,
     Event,
     Goal,
     Job,
@@ -16,6 +17,7 @@ from models import (
     Occurrence,
     OccurrenceRsvp,
     PairSettings,
+    PersonWeek,
     PlanItem,
     RelayMessage,
     SessionFeedback,
@@ -96,15 +98,21 @@ def test_a_second_answer_corrects_the_feedback_and_counts_once(world):
     process(gmail_reply(message(to_maya), "maya@example.org", "Rating: 3\nAttended: yes"))
     process(gmail_reply(message(to_ben), "ben@example.org", "Satisfaction: 4/5\nUseful."))
     # When each writes again to correct their answer
-    answer = "Rating: 4\nAttended: yes\nOn reflection he did better."
+    answer = "Rating: 4\nAttended: no\nOn reflection he did not join: that was last week."
     assert process(gmail_reply(message(to_maya), "maya@example.org", answer)) == "applied"
     answer = "Satisfaction: 5/5\nVery useful."
     assert process(gmail_reply(message(to_ben), "ben@example.org", answer)) == "applied"
-    # Then the pair's record holds the corrections, and tracking counted each thing once
+    # Then the pair's record holds the corrections, and tracking counted each thing once,
+    # as corrected
     ratings = {f.role: f.rating for f in SessionFeedback.select()}
     assert ratings == {"mentor": 4, "mentee": 5}
-    kinds = sorted(e.kind for e in Event.select().where(Event.person == world["ben"]))
-    assert kinds == ["attendance", "mentor_rating", "satisfaction"]
+    ben = {e.kind: e.value for e in Event.select().where(Event.person == world["ben"])}
+    assert ben == {"absence": None, "mentor_rating": 4.0, "satisfaction": 5.0}
+    week = PersonWeek.get(PersonWeek.person == world["ben"])
+    assert (week.attended, week.absent, week.mentor_rating_sum, week.satisfaction_sum) == (
+        0, 1, 4.0, 5.0
+    )  # fmt: skip
+    assert Attendance.get(Attendance.person == world["ben"]).absent == 1
 
 
 def test_the_next_sessions_email_revisits_the_plan_and_suggests_resources(world):

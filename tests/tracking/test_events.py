@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import pytest
@@ -10,7 +11,14 @@ from models import Assignee, Assignment, Attendance, Event, PersonWeek, Programm
 from models.tracking import WEEK_COUNTS
 from tests.tracking.builders import assignment, day, events, participant, programme
 from workers.tracking.errors import UnknownEventKind
-from workers.tracking.events import record, record_many, record_submission, sync_assignees
+from workers.tracking.events import (
+    SESSION_KINDS,
+    record,
+    record_many,
+    record_submission,
+    replace,
+    sync_assignees,
+)
 from workers.tracking.weeks import rebuild_weeks
 
 
@@ -64,6 +72,34 @@ def test_weeks_kept_as_events_arrive_match_a_recount(db):
     assert active == {"2026-11-02": 1, "2026-11-09": 2}
     first = PersonWeek.get((PersonWeek.person == a.id) & (PersonWeek.week == day(0).date()))
     assert (first.events, first.replies, first.absent, first.satisfaction_sum) == (2, 2, 1, 4.0)
+
+
+def test_a_corrected_answer_replaces_the_first_in_the_weeks(db):
+    # Given: A's only engagement in its week is a session she attended, B rated a session
+    prog = programme()
+    a, b = participant(prog, "A"), participant(prog, "B")
+    events(prog, a, "reply", [8])
+    record(prog.id, a.id, "attendance", day(1), ref="session:1")
+    record(prog.id, b.id, "satisfaction", day(1), 2.0, ref="occurrence:3")
+    first_week = day(1).date() - dt.timedelta(days=day(1).weekday())
+
+    # When: the answers are corrected, twice for A (applied again: no change)
+    replace(prog.id, a.id, "absence", "session:1", SESSION_KINDS, day(2))
+    replace(prog.id, a.id, "absence", "session:1", SESSION_KINDS, day(2))
+    replace(prog.id, b.id, "satisfaction", "occurrence:3", ("satisfaction",), day(2), 5.0)
+
+    # Then: each counts once, as corrected, and A's first week is no longer active
+    kept = weeks(prog)
+    assert kept[2] == [(a.id, 0, 1)]
+    week = PersonWeek.get((PersonWeek.person == a.id) & (PersonWeek.week == first_week))
+    assert (week.events, week.attended, week.absent) == (0, 0, 1)
+    rated = PersonWeek.get(PersonWeek.person == b.id)
+    assert (rated.satisfaction_sum, rated.satisfaction_n) == (5.0, 1)
+    shards = ProgrammeWeek.select().where(ProgrammeWeek.week == first_week)
+    assert sum(s.active for s in shards) == 0
+    # And the tables are what a recount from the events gives
+    rebuild_weeks(prog.id)
+    assert weeks(prog) == kept
 
 
 def test_a_submission_marks_the_first_time_and_records_lateness(db):

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from models import (
+    Attendance,
     AttendanceMark,
     Event,
     Job,
@@ -15,6 +16,7 @@ from models import (
     Occurrence,
     OccurrenceRsvp,
     Person,
+    PersonWeek,
     Rsvp,
     Session,
     SessionSeries,
@@ -89,10 +91,15 @@ def test_a_correction_changes_only_who_changed(world):
     process(gmail_reply(request, "fay@example.org", "Sam and Ana came"))
     process(outlook_reply(request, "fay@example.org", "Sorry, all of them came.\n\nFay"))
     assert marks() == {"Sam Lee": True, "Ana Costa": True, "Priya Shah": True}
+    # Priya's absence is taken back: she attended one session, and missed none
     priya = Event.select().where((Event.person == world["priya"]) & Event.ref.startswith("session"))
-    assert [e.kind for e in priya.order_by(Event.id)] == ["absence", "attendance"]
+    assert [e.kind for e in priya] == ["attendance"]
     sam = Event.select().where((Event.person == world["sam"]) & Event.ref.startswith("session"))
     assert sam.count() == 1
+    sessions = {a.person.name: (a.attended, a.absent) for a in Attendance.select()}
+    assert sessions == {"Sam Lee": (1, 0), "Ana Costa": (1, 0), "Priya Shah": (1, 0)}
+    week = PersonWeek.get(PersonWeek.person == world["priya"])
+    assert (week.events, week.attended, week.absent) == (1, 1, 0)
 
 
 def test_an_unclear_answer_is_kept_and_asked_back(world):

@@ -28,6 +28,7 @@ from workers.outbound.outbox import Draft, queue_many
 from workers.runtime import jobs
 from workers.runtime.plainsql import row_by_id
 from workers.tracking import engagement
+from workers.tracking.events import SESSION_KINDS
 
 
 def _live(occurrence_id: int) -> Occurrence | None:
@@ -158,13 +159,13 @@ def _save(occurrence: Occurrence, ctx: ReplyContext, role: str, rating, text: st
             SessionFeedback.update(values).where(where).execute()
     programme = occurrence.series.programme_id
     if rating is not None:
-        # Counted once per session and mentee: a later reply corrects the feedback above,
-        # it is not a second rating.
+        # Counted once per session and mentee: a later reply corrects the feedback above and
+        # its rating replaces the first, it is not a second rating.
         mentees = [a.person.id for a in attendees(occurrence.series.group) if a.role == "mentee"]
         kind = "mentor_rating" if role == "mentor" else "satisfaction"
         for person_id in mentees if role == "mentor" else [ctx.person.id]:
-            engagement.note(programme, person_id, kind, f"occurrence:{occurrence.id}",
-                            value=rating)  # fmt: skip
+            engagement.correct(programme, person_id, kind, f"occurrence:{occurrence.id}",
+                               (kind,), value=rating)  # fmt: skip
     word = "progress" if role == "mentor" else "satisfaction"
     rated = f"{word} {rating}/5" if rating is not None else f"no {word} rating"
     return f"Your {'feedback' if role == 'mentor' else 'reflection'} on the session ({rated})"
@@ -200,6 +201,6 @@ def _mark(occurrence: Occurrence, mentee, came: bool, by: str) -> list[str]:
         OccurrenceRsvp.create(occurrence=occurrence, person=mentee, attended=came, attended_by=by)
     else:
         OccurrenceRsvp.update(attended=came, attended_by=by).where(where).execute()
-    kind = "attendance" if came else "absence"
-    engagement.note(occurrence.series.programme_id, mentee.id, kind, f"occurrence:{occurrence.id}")
+    kind, ref = "attendance" if came else "absence", f"occurrence:{occurrence.id}"
+    engagement.correct(occurrence.series.programme_id, mentee.id, kind, ref, SESSION_KINDS)
     return [f"{mentee.name}: {'attended' if came else 'did not attend'}"]

@@ -3,6 +3,7 @@
 The reply appliers, the calendar answers and the bounce handling call ``note`` where they
 apply what a person sent; it records an event only for a programme's participants (events
 are about them alone) and only once per ``ref``, so a message applied twice counts once.
+``correct`` records an answer that may change (who attended, a rating) in place of the last.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime as dt
 
 from models import Event, Membership
 from models.tracking import PARTICIPANT_ROLE
-from workers.tracking.events import record
+from workers.tracking import events
 
 #: What a calendar answer's PARTSTAT records.
 RSVP_KINDS = {"ACCEPTED": "rsvp_accept", "TENTATIVE": "rsvp_accept", "DECLINED": "rsvp_decline"}
@@ -49,7 +50,23 @@ def note(
     )
     if seen.exists():
         return False
-    record(programme_id, person_id, kind, at, value=value, ref=ref)
+    events.record(programme_id, person_id, kind, at, value=value, ref=ref)
+    return True
+
+
+def correct(
+    programme_id: int,
+    person_id: int,
+    kind: str,
+    ref: str,
+    kinds: tuple[str, ...],
+    value: float | None = None,
+) -> bool:
+    """Record ``kind`` for a participant in place of what ``kinds`` recorded about ``ref``
+    before, so a corrected answer counts once; tell if it was recorded."""
+    if not is_participant(programme_id, person_id):
+        return False
+    events.replace(programme_id, person_id, kind, ref, kinds, value=value)
     return True
 
 

@@ -12,6 +12,9 @@ from models.tracking import EVENT_KINDS, PARTICIPANT_ROLE, week_of
 from workers.tracking.errors import UnknownEventKind
 from workers.tracking.weeks import add_to_weeks
 
+#: The kinds that say whether a person came to a session: one replaces the other.
+SESSION_KINDS = ("attendance", "absence")
+
 #: Rows per INSERT when recording many events at once.
 BATCH = 1000
 
@@ -40,6 +43,46 @@ def record(
         event = Event.create(**row)
         add_to_weeks([row])
     return event
+
+
+def replace(
+    programme_id: int,
+    person_id: int,
+    kind: str,
+    ref: str,
+    kinds: tuple[str, ...],
+    at: dt.datetime | None = None,
+    value: float | None = None,
+) -> Event:
+    """Record ``kind`` about ``ref`` in place of the person's earlier events of ``kinds``
+    about it: a corrected answer ("did not attend" after "attended", a new rating) counts
+    once, as its last version."""
+    with db.atomic():
+        retract(programme_id, person_id, kinds, ref)
+        return record(programme_id, person_id, kind, at, value, ref)
+
+
+def retract(programme_id: int, person_id: int, kinds: tuple[str, ...], ref: str) -> int:
+    """Delete the person's events of ``kinds`` about ``ref`` and take them off their weeks;
+    return how many there were."""
+    theirs = (
+        (Event.programme == programme_id)
+        & (Event.person == person_id)
+        & Event.kind.in_(kinds)
+        & (Event.ref == ref)
+    )
+    with db.atomic():
+        rows = list(
+            Event.select(
+                Event.id, Event.programme, Event.person, Event.kind, Event.week, Event.value
+            )  # fmt: skip
+            .where(theirs)
+            .dicts()
+        )
+        if rows:
+            Event.delete().where(Event.id.in_([row["id"] for row in rows])).execute()
+            add_to_weeks(rows, sign=-1)
+    return len(rows)
 
 
 def record_many(rows: Iterable[dict]) -> int:

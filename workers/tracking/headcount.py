@@ -161,9 +161,8 @@ def record_marks(check: AttendanceCheck, marks: dict[int, bool], by: str) -> lis
             ):
                 continue  # the mentor's feedback recorded it already
             kind = "attendance" if came else "absence"
-            events.record(
-                check.programme_id, person_id, kind, now, ref=f"{check.subject}:{check.subject_id}"
-            )
+            ref = f"{check.subject}:{check.subject_id}"
+            events.replace(check.programme_id, person_id, kind, ref, events.SESSION_KINDS, now)
             changed.append(person_id)
     return changed
 

@@ -45,23 +45,26 @@ def week_delta(kind: str, value: float | None) -> dict[str, float]:
     return delta
 
 
-def add_to_weeks(rows: list[dict]) -> None:
-    """Add recorded events (dicts with programme and person ids, week, kind, value) to weeks."""
+def add_to_weeks(rows: list[dict], sign: int = 1) -> None:
+    """Add recorded events (dicts with programme and person ids, week, kind, value) to weeks;
+    with ``sign=-1`` take back events that were deleted."""
     people: dict[tuple, Counter] = defaultdict(Counter)
     for row in rows:
         delta = week_delta(row["kind"], row["value"])
         if delta:
-            people[(row["programme"], row["person"], row["week"])].update(delta)
+            people[(row["programme"], row["person"], row["week"])].update(
+                {column: sign * n for column, n in delta.items()}
+            )
     if not people:
         return
     keys = [{"programme": p, "person": n, "week": w} for p, n, w in people]
     _upsert(PersonWeek, keys, people, WEEK_COUNTS)
     programme: dict[tuple, Counter] = defaultdict(Counter)
-    active = _became_active(people)
+    crossed = _crossed_zero(people, sign)
     for (p, person, week), tally in people.items():
         shard = programme[(p, week, person % WEEK_SHARDS)]
         shard.update(tally)
-        shard["active"] += (p, person, week) in active
+        shard["active"] += sign * ((p, person, week) in crossed)
     keys = [{"programme": p, "week": w, "shard": s} for p, w, s in programme]
     _upsert(ProgrammeWeek, keys, programme, (*WEEK_COUNTS, "active"))
     _count_attendance(people)
@@ -78,11 +81,13 @@ def _count_attendance(people: dict[tuple, Counter]) -> None:
         _upsert(Attendance, keys, totals, ("attended", "absent"))
 
 
-def _became_active(people: dict[tuple, Counter]) -> set[tuple]:
-    """Return the person-weeks whose engagement this call started (read after the upsert).
+def _crossed_zero(people: dict[tuple, Counter], sign: int) -> set[tuple]:
+    """Return the person-weeks whose engagement this call started, or with ``sign=-1`` ended
+    (read after the upsert).
 
-    A person-week whose count now equals what was just added had none before. The upsert
-    holds the row until commit, so of two writers racing on one row only one sees that.
+    A person-week whose count now equals what was just added had none before; one whose
+    count is now 0 after a removal has none left. The upsert holds the row until commit, so
+    of two writers racing on one row only one sees that.
     """
     by_week: dict[tuple, list[int]] = defaultdict(list)
     for p, person, week in people:
@@ -97,7 +102,7 @@ def _became_active(people: dict[tuple, Counter]) -> set[tuple]:
                 & PersonWeek.person.in_(persons[start : start + BATCH])
             )
             for row in query.tuples():
-                if row[1] == people[(p, row[0], week)]["events"]:
+                if row[1] == (people[(p, row[0], week)]["events"] if sign > 0 else 0):
                     started.add((p, row[0], week))
     return started
 
@@ -118,7 +123,8 @@ def _upsert(model, keys: list[dict], tallies: dict, columns: tuple[str, ...]) ->
 
 
 def rebuild_weeks(programme_id: int) -> int:
-    """Recount a programme's weekly tables from its events; return its PersonWeek rows."""
+    """Recount a programme's weekly tables and attendance from its events; return its
+    PersonWeek rows."""
     columns = {"events": count_if(Event.kind.in_(ENGAGEMENT_KINDS))}
     for column in set(WEEK_COLUMNS.values()):
         columns[column] = count_if(
@@ -147,9 +153,20 @@ def rebuild_weeks(programme_id: int) -> int:
         .where(PersonWeek.programme == programme_id)
         .group_by(PersonWeek.programme, PersonWeek.week, shard)
     )
+    sessions = (
+        PersonWeek.select(
+            PersonWeek.programme,
+            PersonWeek.person,
+            fn.SUM(PersonWeek.attended),
+            fn.SUM(PersonWeek.absent),
+        )
+        .where(PersonWeek.programme == programme_id)
+        .group_by(PersonWeek.programme, PersonWeek.person)
+        .having((fn.SUM(PersonWeek.attended) > 0) | (fn.SUM(PersonWeek.absent) > 0))
+    )
     counts = [getattr(PersonWeek, c) for c in WEEK_COUNTS]
     with db.atomic():
-        for model in (PersonWeek, ProgrammeWeek):
+        for model in (PersonWeek, ProgrammeWeek, Attendance):
             model.delete().where(model.programme == programme_id).execute()
         PersonWeek.insert_from(
             people, [PersonWeek.programme, PersonWeek.week, PersonWeek.person, *counts]
@@ -162,9 +179,6 @@ def rebuild_weeks(programme_id: int) -> int:
         ]
         fields += [getattr(ProgrammeWeek, c) for c in WEEK_COUNTS]
         ProgrammeWeek.insert_from(programme, fields).execute()
+        fields = [Attendance.programme, Attendance.person, Attendance.attended, Attendance.absent]
+        Attendance.insert_from(sessions, fields).execute()
     return PersonWeek.select().where(PersonWeek.programme == programme_id).count()
-
-
-def _fields(model, *names: str) -> list:
-    """Return the programme, the named fields, then the counts: the order rebuilds select."""
-    return [model.programme, *(getattr(model, n) for n in (*names, *WEEK_COUNTS))]
