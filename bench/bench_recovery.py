@@ -38,6 +38,7 @@ from bench.recovery_support import (  # noqa: E402
     Feeder,
     RestartableRedis,
     TimingSink,
+    cut_connections,
     environment,
     wait_for,
     worker_children,
@@ -98,23 +99,6 @@ def stop_runner(runner: subprocess.Popen) -> None:
         runner.wait()
 
 
-def cut_connections(database: str, spare: int | None) -> int:
-    """Terminate every connection to ``database`` but ``spare``'s; return how many."""
-    import psycopg2
-
-    admin = psycopg2.connect(POSTGRES_ADMIN_URL)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = %s AND pid <> %s AND pid <> pg_backend_pid()",
-            (database, spare or 0),
-        )
-        count = cur.rowcount
-    admin.close()
-    return count
-
-
 def dead_lettered(redis_url: str) -> int:
     """Return how many messages Dramatiq holds in its dead-letter queues."""
     import redis as redis_lib
@@ -136,7 +120,8 @@ def make_fault(fault: str, runner, redis, sink, feeder, database: str) -> str:
         redis.start()
         return "Redis restarted empty"
     if fault == "db":
-        return f"terminated {cut_connections(database, feeder.backend_pid)} connections"
+        count = cut_connections(POSTGRES_ADMIN_URL, database, feeder.backend_pid)
+        return f"terminated {count} connections"
     sink.cut_next = True
     return "next connection cut after the final dot"
 

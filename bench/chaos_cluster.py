@@ -12,7 +12,12 @@ from pathlib import Path
 
 import psycopg2
 
-from bench.recovery_support import RestartableRedis, wait_for, worker_children
+from bench.recovery_support import (
+    RestartableRedis,
+    cut_connections,
+    wait_for,
+    worker_children,
+)
 from tests.services import POSTGRES_ADMIN_URL, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,17 +99,8 @@ class Cluster:
 
     def cut_database(self, spare_pid: int | None) -> str:
         """Terminate every PostgreSQL connection of the processes (not this one's)."""
-        database = self.env["DATABASE_URL"].rsplit("/", 1)[-1]
-        admin = psycopg2.connect(admin_url(self.env["DATABASE_URL"]))
-        admin.autocommit = True
-        with admin.cursor() as cur:
-            cur.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s AND pid <> %s AND pid <> pg_backend_pid()",
-                (database, spare_pid or 0),
-            )
-            count = cur.rowcount
-        admin.close()
+        url = self.env["DATABASE_URL"]
+        count = cut_connections(admin_url(url), url.rsplit("/", 1)[-1], spare_pid)
         return f"pg_terminate_backend on {count} connections"
 
     def stop(self) -> None:

@@ -1,5 +1,6 @@
 """Pieces of the recovery bench: a sink that can cut a connection after the final dot, a Redis
-that restarts empty on its port, a feeder of emails, and the process tree of the runner."""
+that restarts empty on its port, a feeder of emails, the process tree of the runner, and the
+cut of every PostgreSQL connection."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+import psycopg2
 from aiosmtpd.controller import Controller
 
 from tests.services import free_port, redis_server_binary, wait_for_port
@@ -201,3 +203,19 @@ def environment(**values: str) -> dict[str, str]:
     """Return this process's environment with ``values`` over it, also applied here."""
     os.environ.update(values)
     return dict(os.environ)
+
+
+def cut_connections(admin_url: str, database: str, spare: int | None) -> int:
+    """Terminate every connection to ``database`` (PostgreSQL's ``pg_terminate_backend``)
+    but ``spare``'s, through the server's maintenance database; return how many."""
+    admin = psycopg2.connect(admin_url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> %s AND pid <> pg_backend_pid()",
+            (database, spare or 0),
+        )
+        count = cur.rowcount
+    admin.close()
+    return count
