@@ -8,6 +8,7 @@ from itsdangerous import URLSafeSerializer
 from models import Event, MaterialCompletion, Person, clock
 from tests.tracking.builders import day, participant, programme
 from tests.tracking.mailflow import gmail_reply, message, outlook_reply, process, sent, text_of
+from tests.web.pages import TOKEN_RE
 from workers.tracking import material_links, materials
 from workers.tracking.material_replies import read_done, send_materials
 from workers.tracking.materials import MaterialError
@@ -115,19 +116,29 @@ def test_a_csv_without_the_columns_is_refused(world):
         materials.import_completions(world["prog"].id, b"email,when\nann@example.org,2026-11-03\n")
 
 
-def test_the_signed_link_records_and_redirects_without_login(world, client):
+def test_the_signed_link_records_when_the_participant_goes_on_without_login(world, client):
     ann, first = world["ann"], world["materials"][0]
     url = material_links.link_url(first, ann.id)
     path = url[url.index("/m/") :]
 
-    checked = client.head(path)  # a mail system's link checker: goes on, records nothing
-    assert checked.status_code == 302 and MaterialCompletion.select().count() == 0
-    response = client.get(path)
-    again = client.get(path)
+    # A mail system's link scanner fetches the link as the email arrives: it records nothing
+    checked = client.head(path)
+    scanned = client.get(path)
+    assert checked.status_code == scanned.status_code == 200
+    assert MaterialCompletion.select().count() == 0
+    page = scanned.get_data(as_text=True)
+    assert "Active listening" in page and "Open the material" in page
+    assert "learn.example.org" not in page  # the address shows only once it is recorded
+    assert scanned.headers["Referrer-Policy"] == "no-referrer"
+    assert client.post(path).status_code == 400  # a POST from elsewhere has no CSRF token
 
-    assert response.status_code == again.status_code == 302
+    # The participant presses the button, once or twice
+    form = {"csrf_token": TOKEN_RE.search(page).group(1)}
+    response = client.post(path, data=form)
+    again = client.post(path, data=form)
+
+    assert response.status_code == again.status_code == 303
     assert response.headers["Location"] == "https://learn.example.org/m1"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
     row = MaterialCompletion.get(MaterialCompletion.person == ann)
     assert row.source == "link" and MaterialCompletion.select().count() == 1
 
@@ -139,10 +150,11 @@ def test_a_tampered_link_is_refused_and_records_nothing(world, client, settings)
     other_salt = URLSafeSerializer(settings.secret_key, salt="mentoring-resource").dumps(
         [first.id, bo.id]
     )
+    form = {"csrf_token": TOKEN_RE.search(client.get(f"/m/{token}").get_data(as_text=True))[1]}
     for bad in (token[:-2] + "xx", forged, other_salt, "x" * 300):
-        response = client.get(f"/m/{bad}")
-        assert response.status_code == 404
-        assert "Location" not in response.headers
+        for response in (client.get(f"/m/{bad}"), client.post(f"/m/{bad}", data=form)):
+            assert response.status_code == 404
+            assert "Location" not in response.headers
     assert MaterialCompletion.select().count() == 0
 
 

@@ -1,5 +1,5 @@
-"""Signed tracking links to materials: following one records the completion, then goes on to
-the material.
+"""Signed tracking links to materials: the link's page records the completion when the
+participant goes on to the material (``web/material_link.py``).
 
 A link names one material and one participant, signed with SECRET_KEY (previous keys still
 verify, as for reply addresses), so it works without a login and nobody can make one for
@@ -67,9 +67,3 @@ def follow(token: str) -> str:
     target = safe_url(material.url)
     complete(material, person_id, "link")
     return target
-
-
-def peek(token: str) -> str:
-    """Return the material's address a link leads to, recording nothing."""
-    material, _ = read_link(token)
-    return safe_url(material.url)
