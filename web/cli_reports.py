@@ -14,6 +14,7 @@ from models import Programme, clock
 from workers.reports import programme, programme_pdf, recognition
 from workers.reports.errors import ReportError
 from workers.reports.schedule import set_schedule
+from workers.tracking.scope import Scope
 
 tracking_cli = click.Group("tracking", help="Progress tracking: reports for managers.")
 
@@ -37,7 +38,7 @@ def report_command(programme_id: int, out: str, quiet: bool) -> None:
             bar.set_postfix_str(name)
             bar.update()
 
-        report = programme.build(found.id, clock.now(), step)
+        report = programme.build(Scope(found.id), clock.now(), step)
         data = programme_pdf.render_pdf(report)
         step("PDF")
     with open(out, "wb") as handle:

@@ -7,26 +7,21 @@ to a cohort, a department, a mentor's mentees and a period.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, Response, abort, render_template, request
 
-from models import Cohort, Membership, MentoringGroup, Person, Programme, clock
-from models.tracking import PARTICIPANT_ROLE, RATING_KINDS
+from models import Programme, clock
+from models.tracking import RATING_KINDS
 from web import tracking_reports
 from web.access import programme_or_404
 from web.auth import login_required
+from web.tracking_filters import filter_options, query_of, read_scope
 from workers.reports import recognition
 from workers.reports.charts import line_chart
 from workers.reports.series import engagement_series
 from workers.tracking import dashboard, export
-from workers.tracking.scope import Scope
 
 bp = Blueprint("tracking", __name__, url_prefix="/<int:programme_id>/tracking")
 bp.register_blueprint(tracking_reports.bp)
-
-#: Longest filter value read from the query string.
-MAX_FIELD = 200
 
 #: The tables a CSV export can name.
 TABLES = ("headline", "engagement", "at_risk")
@@ -37,68 +32,6 @@ RATING_LABELS = {
     "satisfaction": "Satisfaction",
     "mentor_rating": "Mentor rating",
 }
-
-
-def filter_options(programme: Programme) -> dict[str, list[tuple]]:
-    """Return the cohorts, departments and mentors a programme's filters offer."""
-    cohorts = Cohort.select().where(Cohort.programme == programme).order_by(Cohort.name)
-    departments = (
-        Membership.select(Membership.department)
-        .where(
-            (Membership.programme == programme)
-            & (Membership.role == PARTICIPANT_ROLE)
-            & (Membership.department != "")
-        )
-        .distinct()
-        .order_by(Membership.department)
-    )
-    mentors = (
-        Person.select(Person.id, Person.name)
-        .join(MentoringGroup, on=(MentoringGroup.mentor == Person.id))
-        .where(MentoringGroup.programme == programme)
-        .group_by(Person.id, Person.name)
-        .order_by(Person.name)
-    )
-    return {
-        "cohort": [("", "All cohorts")] + [(c.id, c.name) for c in cohorts],
-        "department": [("", "All departments")] + [(m.department,) * 2 for m in departments],
-        "mentor": [("", "All mentors")] + [(p.id, p.name) for p in mentors],
-    }
-
-
-def read_scope(programme: Programme, args, options: dict) -> tuple[Scope, dict, dict]:
-    """Return the Scope the query string asks for, the values typed and errors by field."""
-    typed = {k: args.get(k, "")[:MAX_FIELD].strip() for k in ("cohort", "department", "mentor")}
-    typed |= {k: args.get(k, "")[:MAX_FIELD].strip() for k in ("start", "end")}
-    errors: dict[str, str] = {}
-    chosen: dict = {}
-    for name, word in (("cohort", "cohort"), ("department", "department"), ("mentor", "mentor")):
-        if not typed[name]:
-            continue
-        known = {str(key): key for key, *_ in options[name] if key != ""}
-        if typed[name] not in known:
-            errors[name] = f"Choose a {word} of this programme."
-        else:
-            chosen[name] = known[typed[name]]
-    for name in ("start", "end"):
-        if typed[name]:
-            try:
-                chosen[name] = dt.datetime.combine(dt.date.fromisoformat(typed[name]), dt.time())
-            except ValueError:
-                errors[name] = "Give a date as YYYY-MM-DD."
-    if "end" in chosen:
-        chosen["end"] += dt.timedelta(days=1)  # the end day is included
-    if "start" in chosen and "end" in chosen and chosen["end"] <= chosen["start"]:
-        errors["end"] = "The period must end on or after its first day."
-    scope = Scope(
-        programme.id,
-        cohort_id=chosen.get("cohort"),
-        department=chosen.get("department"),
-        mentor_id=chosen.get("mentor"),
-        start=chosen.get("start"),
-        end=chosen.get("end"),
-    )
-    return scope, typed, errors
 
 
 def engagement_charts(weeks: list[dict]) -> list:
@@ -134,7 +67,7 @@ def show(programme_id: int):
         charts=engagement_charts(summary["engagement"]) if summary else [],
         rating_labels=RATING_LABELS,
         rating_kinds=RATING_KINDS,
-        query=_query(typed),
+        query=query_of(typed),
         shout_outs=shout_outs,
         shout_out_rows=tracking_reports.shout_out_rows(shout_outs),
         report_schedule=tracking_reports.schedule_of(programme.id),
@@ -158,8 +91,3 @@ def csv(programme_id: int, name: str):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _query(typed: dict) -> dict:
-    """Return the filters set, to carry into the CSV links."""
-    return {k: v for k, v in typed.items() if v}

@@ -7,12 +7,13 @@ logged-in user may see the programme.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from models import ReportSchedule, clock
 from web.access import programme_or_404
 from web.auth import login_required
+from web.tracking_filters import describe, filter_options, read_scope
 from workers.reports import programme, programme_pdf, recognition
 from workers.reports.errors import BadSchedule
 from workers.reports.personal_view import BADGE_NAMES
@@ -51,9 +52,14 @@ def _download(data: bytes | str, mimetype: str, filename: str) -> Response:
 @bp.route("/programme.pdf")
 @login_required
 def programme_report(programme_id: int) -> Response:
-    """Download the programme report for managers as a PDF."""
+    """Download the programme report for managers as a PDF, for the dashboard's filters."""
     found = programme_or_404(programme_id)
-    data = programme_pdf.render_pdf(programme.build(found.id, clock.now()))
+    options = filter_options(found)
+    scope, _, errors = read_scope(found, request.args, options)
+    if errors:
+        abort(400, "; ".join(errors.values()))
+    report = programme.build(scope, clock.now(), filters=describe(scope, options))
+    data = programme_pdf.render_pdf(report)
     return _download(data, "application/pdf", f"tandem-{found.id}-programme-report.pdf")
 
 

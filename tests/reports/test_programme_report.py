@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from models import Goal
+from models import Goal, Membership
 from tests.reports.report_data import HOSTILE, pdf_text
 from tests.tracking.builders import day, events, participant, programme
 from workers.reports import programme as programme_report
 from workers.reports import programme_pdf, stats
+from workers.tracking.scope import Scope
 
 
 def test_it_correlates_paired_values_as_computed_by_hand():
@@ -55,7 +56,7 @@ def cohort(db):
 
 def test_it_finds_which_activities_go_with_goals(cohort):
     # When the relations are computed
-    found = programme_report.relations(cohort.id)
+    found = programme_report.relations(Scope(cohort.id))
     by_kind = {a["kind"]: a for a in found["activities"]}
     # Then attending goes perfectly with progress, replying not at all
     assert by_kind["attendance"]["spearman"] == 1.0 and by_kind["attendance"]["n"] == 6
@@ -69,14 +70,33 @@ def test_it_finds_which_activities_go_with_goals(cohort):
     assert found["engagement_satisfaction"]["note"] == "too few people (4; 5 needed)"
 
 
+def test_the_relations_cover_the_dashboard_s_scope(cohort):
+    # Given the last three participants in one department
+    members = Membership.select().where(Membership.programme == cohort).order_by(Membership.id)
+    for member in list(members)[3:]:
+        member.department = "Sixth Form"
+        member.save()
+    # When the relations are computed for that department, and for days 10 on
+    department = programme_report.relations(Scope(cohort.id, department="Sixth Form"))
+    later = programme_report.relations(Scope(cohort.id, start=day(10)))
+    # Then only those three stand behind the figures
+    assert department["engagement_goals"]["n"] == 3
+    by_kind = {a["kind"]: a for a in department["activities"]}
+    assert by_kind["attendance"]["people"] == 3 and by_kind["reply"]["people"] == 2
+    # And from day 10 nobody attended (sessions were days 1 to 5); four replied
+    by_kind = {a["kind"]: a for a in later["activities"]}
+    assert by_kind["attendance"]["people"] == 0 and by_kind["reply"]["people"] == 4
+
+
 def test_the_pdf_opens_again_with_rates_and_correlations(cohort):
     # When the report is built and drawn
     steps = []
-    report = programme_report.build(cohort.id, day(20), steps.append)
+    report = programme_report.build(Scope(cohort.id), day(20), steps.append)
     text = pdf_text(programme_pdf.render_pdf(report))
     # Then it names the programme, its rates and the relations with their n
     assert steps == ["headline figures", "correlations"]
     assert "Programme report: Leaders" in text and "Participants 6" in text
+    assert "Covering: every participant, all weeks" in text
     assert "Engagement and goal achievement" in text and "Attending sessions 1 1 6 <0.001" in text
     assert "Little effect shown:" in text and "Replying by email" in text
     assert "Engagement events per week" in text

@@ -4,13 +4,17 @@ schedule, the ``tracking report`` command, and the download in a browser."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import html
 import io
+import re
 
 import pytest
 
 from models import Badge, Programme, ReportSchedule, clock
 from tests.browser import assert_accessible, chromium, serve
 from tests.reports.report_data import HOSTILE, NOW, pdf_text, workshop
+from tests.tracking.builders import T0
 from tests.web.pages import PASSWORD, log_in, make_login, post, text
 from workers.reports import recognition
 
@@ -42,6 +46,23 @@ def test_the_programme_report_downloads_as_a_pdf(coordinator, world):
     content = pdf_text(response.data)
     assert "Programme report: Workshop" in content and "Participants 2" in content
     assert "2 of 4 assignments submitted" in content
+
+
+def test_the_programme_report_covers_the_dashboard_s_filters(coordinator, world):
+    # Given the dashboard filtered to the first week, whose report link carries the filters
+    first, last = T0.date().isoformat(), (T0 + dt.timedelta(days=7)).date().isoformat()
+    page = text(coordinator.get(_path(world, f"?start={first}&end={last}")))
+    link = re.search(r'id="programme-report" href="([^"]+)"', page).group(1)
+    assert "for these filters" in page
+    # When the coordinator downloads it
+    response = coordinator.get(html.unescape(link))
+    # Then it covers that week: one assignment was due, for two people
+    content = pdf_text(response.data)
+    assert f"Covering: period {first} to {last}" in content
+    assert "1 of 2 assignments submitted" in content
+    # And a filter that is not one of the programme's is refused
+    bad = coordinator.get(_path(world, "/reports/programme.pdf?cohort=999"))
+    assert bad.status_code == 400
 
 
 def test_shout_outs_show_on_the_dashboard_and_download(coordinator, world):

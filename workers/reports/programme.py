@@ -3,7 +3,8 @@ relate to goal achievement and satisfaction, per participant.
 
 Every per-person figure is one GROUP BY (engagement and ratings from the weekly table,
 goal progress from goals, activity counts from events by kind); only the pairing of those
-per-person values and the correlations run in Python.
+per-person values and the correlations run in Python. Every figure covers the dashboard's
+scope: its cohort, department or mentor, and its period (goals by their due date).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from peewee import fn
 from models import Event, Goal, PersonWeek, Programme
 from workers.reports import stats
 from workers.tracking import dashboard
-from workers.tracking.scope import Scope, count_rows
+from workers.tracking.scope import Scope, among, count_rows, in_days, in_period, in_weeks
 
 #: Activities whose effect the report weighs, as participants do them, with their names.
 ACTIVITIES = {
@@ -32,8 +33,9 @@ ACTIVITIES = {
 }
 
 
-def engagement_by_person(programme_id: int) -> dict[int, dict]:
-    """Return each participant's engagement events and mean satisfaction, all weeks."""
+def engagement_by_person(scope: Scope) -> dict[int, dict]:
+    """Return each participant's engagement events and mean satisfaction over the weeks of
+    the period."""
     query = (
         PersonWeek.select(
             PersonWeek.person,
@@ -41,7 +43,11 @@ def engagement_by_person(programme_id: int) -> dict[int, dict]:
             fn.SUM(PersonWeek.satisfaction_sum).alias("sat_sum"),
             fn.SUM(PersonWeek.satisfaction_n).alias("sat_n"),
         )
-        .where(PersonWeek.programme == programme_id)
+        .where(
+            (PersonWeek.programme == scope.programme_id)
+            & among(PersonWeek.person, scope)
+            & in_weeks(PersonWeek.week, scope)
+        )
         .group_by(PersonWeek.person)
     )
     return {
@@ -53,21 +59,32 @@ def engagement_by_person(programme_id: int) -> dict[int, dict]:
     }
 
 
-def goal_progress_by_person(programme_id: int) -> dict[int, float]:
-    """Return each participant's mean goal progress (percent), over goals not dropped."""
+def goal_progress_by_person(scope: Scope) -> dict[int, float]:
+    """Return each participant's mean goal progress (percent), over goals not dropped that
+    are due in the period, as the dashboard counts them."""
     query = (
         Goal.select(Goal.person, fn.AVG(Goal.progress).alias("progress"))
-        .where((Goal.programme == programme_id) & (Goal.status != "dropped"))
+        .where(
+            (Goal.programme == scope.programme_id)
+            & (Goal.status != "dropped")
+            & among(Goal.person, scope)
+            & in_days(Goal.due_date, scope)
+        )
         .group_by(Goal.person)
     )
     return {r["person"]: float(r["progress"]) for r in query.dicts()}
 
 
-def activity_counts(programme_id: int) -> dict[str, dict[int, int]]:
-    """Return, for each activity, how many times each participant did it."""
+def activity_counts(scope: Scope) -> dict[str, dict[int, int]]:
+    """Return, for each activity, how many times each participant did it in the period."""
     query = (
         Event.select(Event.kind, Event.person, count_rows().alias("n"))
-        .where((Event.programme == programme_id) & Event.kind.in_(list(ACTIVITIES)))
+        .where(
+            (Event.programme == scope.programme_id)
+            & Event.kind.in_(list(ACTIVITIES))
+            & among(Event.person, scope)
+            & in_period(Event.at, scope)
+        )
         .group_by(Event.kind, Event.person)
     )
     counts: dict[str, dict[int, int]] = defaultdict(dict)
@@ -76,11 +93,11 @@ def activity_counts(programme_id: int) -> dict[str, dict[int, int]]:
     return counts
 
 
-def relations(programme_id: int) -> dict:
+def relations(scope: Scope) -> dict:
     """Return how engagement relates to goal achievement and to satisfaction, and each
     activity to goal achievement, each with its n."""
-    engagement = engagement_by_person(programme_id)
-    goals = goal_progress_by_person(programme_id)
+    engagement = engagement_by_person(scope)
+    goals = goal_progress_by_person(scope)
     with_goals = sorted(goals)
     to_goals = stats.correlate(
         [engagement.get(p, {}).get("events", 0) for p in with_goals],
@@ -90,7 +107,7 @@ def relations(programme_id: int) -> dict:
     to_satisfaction = stats.correlate(
         [engagement[p]["events"] for p in rated], [engagement[p]["satisfaction"] for p in rated]
     )
-    counts = activity_counts(programme_id)
+    counts = activity_counts(scope)
     activities = []
     for kind, label in ACTIVITIES.items():
         done = counts.get(kind, {})
@@ -107,12 +124,17 @@ def relations(programme_id: int) -> dict:
 
 
 def build(
-    programme_id: int, now: dt.datetime, step: Callable[[str], None] = lambda name: None
+    scope: Scope,
+    now: dt.datetime,
+    step: Callable[[str], None] = lambda name: None,
+    filters: list[str] | None = None,
 ) -> dict:
-    """Return every figure of the programme report; ``step`` is told as each part is done."""
-    programme = Programme.get_by_id(programme_id)
-    summary = dashboard.summary(Scope(programme_id), now)
+    """Return every figure of the programme report over ``scope``; ``filters`` names the
+    scope's filters for the reader, and ``step`` is told as each part is done."""
+    programme = Programme.get_by_id(scope.programme_id)
+    summary = dashboard.summary(scope, now)
     step("headline figures")
-    found = relations(programme_id)
+    found = relations(scope)
     step("correlations")
-    return {"programme": programme.name, "at": now, "summary": summary, **found}
+    return {"programme": programme.name, "at": now, "summary": summary,
+            "filters": filters or [], **found}  # fmt: skip

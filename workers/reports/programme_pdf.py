@@ -66,6 +66,8 @@ def render_pdf(report: dict) -> bytes:
     pdf = pdfpage.new_document(f"Programme report: {report['programme']}", report["programme"], at)
     pdfpage.heading(pdf, f"Programme report: {report['programme']}", 16)
     pdfpage.paragraph(pdf, f"Figures at {at:%d %B %Y %H:%M} UTC", muted=True)
+    covering = "; ".join(report.get("filters") or ["every participant, all weeks"])
+    pdfpage.paragraph(pdf, f"Covering: {covering}", muted=True)
     pdfpage.table(pdf, ["Figure", "Value", "Behind it"], headline(report["summary"]), [45, 30, 105])
     pdfpage.heading(pdf, "Engagement per week", 12)
     for key, series in engagement_series(report["summary"]["engagement"]):

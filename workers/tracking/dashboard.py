@@ -16,9 +16,17 @@ from models import (
     RiskFlag,
     clock,
 )
-from models.tracking import PARTICIPANT_ROLE, RATING_KINDS, WEEK_COUNTS, week_of
+from models.tracking import PARTICIPANT_ROLE, RATING_KINDS, WEEK_COUNTS
 from workers.tracking.completion import programme_completion, rate
-from workers.tracking.scope import Scope, among, count_if, count_rows, participants
+from workers.tracking.scope import (
+    Scope,
+    among,
+    count_if,
+    count_rows,
+    in_days,
+    in_weeks,
+    participants,
+)
 
 #: The weekly engagement figures, as the page and the CSV show them.
 ENGAGEMENT_COLUMNS = ("events", "replies", "submissions", "attended", "absent", "peer")
@@ -63,11 +71,11 @@ def assignments(scope: Scope, now: dt.datetime) -> dict:
 
 def goals(scope: Scope) -> dict:
     """Return goals set, achieved and dropped, and their mean progress (due in the period)."""
-    where = (Goal.programme == scope.programme_id) & among(Goal.person, scope)
-    if scope.start is not None:
-        where &= Goal.due_date >= scope.start.date()
-    if scope.end is not None:
-        where &= Goal.due_date < scope.end.date()
+    where = (
+        (Goal.programme == scope.programme_id)
+        & among(Goal.person, scope)
+        & in_days(Goal.due_date, scope)
+    )
     row = (
         Goal.select(
             count_rows().alias("goals"),
@@ -94,11 +102,11 @@ def weekly(scope: Scope) -> tuple[list[dict], dict]:
     # Everyone's weeks are summed already; some people's are summed from their own rows.
     table = PersonWeek if scope.narrowed else ProgrammeWeek
     active = count_if(table.events > 0) if scope.narrowed else fn.SUM(table.active)
-    where = (table.programme == scope.programme_id) & among(PersonWeek.person, scope)
-    if scope.start is not None:
-        where &= table.week >= week_of(scope.start)
-    if scope.end is not None:
-        where &= table.week < scope.end.date()
+    where = (
+        (table.programme == scope.programme_id)
+        & among(PersonWeek.person, scope)
+        & in_weeks(table.week, scope)
+    )
     query = (
         table.select(
             table.week,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
 from peewee import SQL, Case, Expression, Field, ModelSelect, fn
 
 from models import CohortMember, GroupMember, Membership, MentoringGroup
-from models.tracking import PARTICIPANT_ROLE
+from models.tracking import PARTICIPANT_ROLE, week_of
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,37 @@ def among(field: Field, scope: Scope) -> Expression | bool:
     the whole programme is the scope and the IN (a probe per row) can be left out.
     """
     return field.in_(participants(scope)) if scope.narrowed else True
+
+
+def in_weeks(week: Field, scope: Scope) -> Expression | bool:
+    """Return the condition that a weekly row's ``week`` (a Monday) lies in the period: a week
+    counts when the period starts in it or before, and it starts before the period ends."""
+    return _all(
+        week >= week_of(scope.start) if scope.start is not None else None,
+        week < scope.end.date() if scope.end is not None else None,
+    )
+
+
+def in_days(day: Field, scope: Scope) -> Expression | bool:
+    """Return the condition that a date ``day`` (a goal's due date) lies in the period."""
+    return _all(
+        day >= scope.start.date() if scope.start is not None else None,
+        day < scope.end.date() if scope.end is not None else None,
+    )
+
+
+def in_period(at: Field, scope: Scope) -> Expression | bool:
+    """Return the condition that a moment ``at`` lies in the period."""
+    return _all(
+        at >= scope.start if scope.start is not None else None,
+        at < scope.end if scope.end is not None else None,
+    )
+
+
+def _all(*conditions: Expression | None) -> Expression | bool:
+    """Return the conditions given joined with AND, or True when there are none."""
+    given = [c for c in conditions if c is not None]
+    return reduce(operator.and_, given) if given else True
 
 
 def count_if(condition: Expression) -> Expression:
