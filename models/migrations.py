@@ -20,9 +20,11 @@ from models.base import db
 from models.schema_columns import (
     add_recovery_columns,
     add_references_column,
+    add_selfassess_column,
     add_workspace_columns,
     drop_recovery_columns,
     drop_references_column,
+    drop_selfassess_column,
     drop_workspace_columns,
 )
 from models.schema_indexes import (
@@ -138,6 +140,12 @@ MIGRATIONS: list[Migration] = [
         " programme objectives and their values over time",
         up=add_survey_tables,
         down=drop_survey_tables,
+    ),
+    Migration(
+        version=18,
+        note="each programme chooses how many weeks apart its self-assessments go out",
+        up=add_selfassess_column,
+        down=drop_selfassess_column,
     ),
 ]
 

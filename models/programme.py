@@ -35,6 +35,7 @@ class Programme(BaseModel):
     reminder_hours = CharField(null=True)  # "72,24": hours before the reply deadline
     summary_within_hours = IntegerField(null=True)
     item_reminder_days = CharField(null=True)  # "3,1": days before an item falls due
+    selfassess_weeks = IntegerField(null=True)  # weeks between self-assessments (4 unless set)
 
     @property
     def kinds(self) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""Schema steps 6, 7 and 13: columns added to tables that already held rows.
+"""Schema steps 6, 7, 13 and 18: columns added to tables that already held rows.
 
 Each column's type comes from its model, so a step adds exactly what the model declares.
 """
@@ -76,3 +76,13 @@ def add_references_column(migrator: SchemaMigrator) -> None:
 def drop_references_column(migrator: SchemaMigrator) -> None:
     """Drop outbound emails' References chain."""
     migrator.drop_column("outbound_email", "references").run()
+
+
+def add_selfassess_column(migrator: SchemaMigrator) -> None:
+    """Add how many weeks apart a programme's self-assessments go out."""
+    migrator.add_column("programme", "selfassess_weeks", Programme.selfassess_weeks).run()
+
+
+def drop_selfassess_column(migrator: SchemaMigrator) -> None:
+    """Drop programmes' self-assessment period."""
+    migrator.drop_column("programme", "selfassess_weeks").run()

@@ -42,6 +42,7 @@ def show(programme_id: int):
         kinds=MATERIAL_KINDS,
         rates=materials_mod.completion_rates(programme.id),
         competences=selfassess.competences(programme.id),
+        every_weeks=selfassess.period_weeks(programme.id),
         average=programme_growth(programme.id),
         people=person_growth(programme.id),
         errors={},
@@ -104,13 +105,20 @@ def import_completions(programme_id: int):
 @bp.route("/competences", methods=("POST",))
 @login_required
 def set_competences(programme_id: int):
-    """Set the self-assessment's competences, one per line."""
+    """Set the self-assessment's competences, one per line, and how many weeks apart it goes
+    out."""
     programme = programme_or_404(programme_id)
     names = request.form.get("competences", "")[: MAX_FIELD * 2].splitlines()
+    typed = request.form.get("every_weeks", "").strip()[:MAX_FIELD]
     try:
-        saved = selfassess.set_competences(programme.id, names)
+        weeks = int(typed) if typed else None
+    except ValueError:
+        flash(f"{typed!r} is not a number of weeks: give a whole number from 1 to 26.")
+        return _back(programme.id)
+    try:
+        saved, every = selfassess.set_questionnaire(programme.id, names, weeks)
     except selfassess.CompetenceError as exc:
         flash(str(exc))
     else:
-        flash(f"The self-assessment asks about {len(saved)} competences.")
+        flash(f"The self-assessment asks about {len(saved)} competences every {every} weeks.")
     return _back(programme.id)

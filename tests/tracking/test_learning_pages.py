@@ -56,9 +56,18 @@ def test_the_page_adds_materials_imports_completions_and_sets_competences(client
     assert "line 3: bob@example.org: not a participant of this programme" in body
     assert "1 of 1" in body and "100.0%" in body
 
-    # And sets the competences
+    # And sets the competences, asked every four weeks unless it says otherwise
+    assert 'name="every_weeks" type="number" value="4"' in text(client.get(path))
     post(client, f"{path}/competences", {"competences": "Listening\nDelegation\n"})
     assert [c.name for c in selfassess.competences(world["prog"].id)] == ["Listening", "Delegation"]
+    body = text(client.get(path))
+    assert "asks about 2 competences every 4 weeks" in body
+    post(client, f"{path}/competences", {"competences": "Listening", "every_weeks": "2"})
+    assert selfassess.period_weeks(world["prog"].id) == 2
+    for wrong, said in (("two", "not a number of weeks"), ("30", "ask every 1 to 26 weeks")):
+        post(client, f"{path}/competences", {"competences": "Listening", "every_weeks": wrong})
+        assert said in text(client.get(path))
+    assert selfassess.period_weeks(world["prog"].id) == 2
 
 
 def test_growth_shows_first_and_latest(client, world):

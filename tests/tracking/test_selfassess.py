@@ -45,6 +45,18 @@ def test_it_sends_the_questionnaire_every_four_weeks(world):
     assert "1 = not yet" in text
 
 
+def test_a_programme_chooses_how_many_weeks_apart_it_asks(world):
+    prog = world["prog"]
+    assert selfassess.set_period(prog.id, 2) == 2
+    assert ask(prog, 0) == 2
+    assert ask(prog, 13) == 0
+    assert ask(prog, 14) == 2
+    with pytest.raises(selfassess.CompetenceError, match="1 to 26 weeks"):
+        selfassess.set_period(prog.id, 27)
+    assert selfassess.set_period(prog.id, None) == selfassess.DEFAULT_WEEKS == 4
+    assert ask(prog, 41) == 0 and ask(prog, 42) == 2
+
+
 def test_a_full_budget_defers_the_questionnaire(world):
     prog, ann = world["prog"], world["ann"]
     budget.set_per_week(prog, 1)

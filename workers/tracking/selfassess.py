@@ -1,6 +1,7 @@
 """Periodic self-assessments: a short Likert questionnaire by email, answered by reply.
 
-A programme lists its competences; every ``EVERY`` each participant gets the numbered list
+A programme lists its competences; every few weeks (``DEFAULT_WEEKS`` unless the programme
+chooses, ``set_period``) each participant gets the numbered list
 and rates each from 1 to 5 in a reply. The ratings are kept per person and competence over
 time, and their mean counts as a ``self_assessment`` event, whose fall is an at-risk signal.
 A questionnaire is optional email: it takes a place in the person's weekly budget
@@ -13,7 +14,7 @@ import datetime as dt
 
 from peewee import fn
 
-from models import Competence, Membership, Person, SelfCheck, SelfRating, clock, db
+from models import Competence, Membership, Person, Programme, SelfCheck, SelfRating, clock, db
 from models.tracking import PARTICIPANT_ROLE
 from workers.inbound.appliers import ReplyContext, applier
 from workers.inbound.errors import AmbiguousReplyError, UnknownObjectError
@@ -23,8 +24,11 @@ from workers.tracking import budget, events
 from workers.tracking.errors import TrackingError
 from workers.tracking.selfassess_grammar import read_self_assessment
 
-#: How often a participant is asked.
-EVERY = dt.timedelta(days=28)
+#: Weeks between a participant's questionnaires, unless the programme chooses.
+DEFAULT_WEEKS = 4
+
+#: Most weeks a programme may leave between questionnaires (half a year).
+MAX_WEEKS = 26
 
 #: Most competences a questionnaire asks about (it is meant to be short).
 MAX_COMPETENCES = 10
@@ -35,6 +39,33 @@ HELP = 'one rating from 1 to 5 per competence: "1) 4 2) 3 ..." or "Listening: 4"
 
 class CompetenceError(TrackingError, ValueError):
     """A programme's list of competences is empty, too long or repeats a name."""
+
+
+def set_questionnaire(
+    programme_id: int, names: list[str], weeks: int | None
+) -> tuple[list[Competence], int]:
+    """Set the competences and the weeks between questionnaires together (neither when one
+    is wrong); return the competences and the period in force."""
+    with db.atomic():
+        every = set_period(programme_id, weeks)
+        return set_competences(programme_id, names), every
+
+
+def set_period(programme_id: int, weeks: int | None) -> int:
+    """Set how many weeks apart the programme's questionnaires go out (``None``: the
+    default); return the period now in force."""
+    if weeks is not None and not 1 <= weeks <= MAX_WEEKS:
+        raise CompetenceError(f"ask every 1 to {MAX_WEEKS} weeks")
+    Programme.update(selfassess_weeks=weeks).where(Programme.id == programme_id).execute()
+    return weeks or DEFAULT_WEEKS
+
+
+def period_weeks(programme_id: int) -> int:
+    """Return how many weeks apart the programme's questionnaires go out."""
+    chosen = (
+        Programme.select(Programme.selfassess_weeks).where(Programme.id == programme_id).scalar()
+    )
+    return chosen or DEFAULT_WEEKS
 
 
 def set_competences(programme_id: int, names: list[str]) -> list[Competence]:
@@ -70,13 +101,15 @@ def competences(programme_id: int) -> list[Competence]:
 
 
 def due_people(programme_id: int, now: dt.datetime) -> list[Person]:
-    """Return the participants not asked within ``EVERY`` (or never), who take email."""
+    """Return the participants not asked within the programme's period (or never), who take
+    email."""
+    every = dt.timedelta(weeks=period_weeks(programme_id))
     last = (
         SelfCheck.select(SelfCheck.person, fn.MAX(SelfCheck.sent_at).alias("last"))
         .where(SelfCheck.programme == programme_id)
         .group_by(SelfCheck.person)
     )
-    recent = {row.person_id for row in last if row.last and _dt(row.last) > now - EVERY}
+    recent = {row.person_id for row in last if row.last and _dt(row.last) > now - every}
     people = (
         Person.select()
         .join(Membership, on=(Membership.person == Person.id))
