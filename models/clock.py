@@ -3,7 +3,8 @@
 A test moves this process's clock with ``travel`` or ``freeze``. A benchmark that runs
 workers in other processes moves all their clocks at once: each started with
 ``TANDEM_CLOCK_FILE`` naming a file reads its offset in seconds from there (re-read when the
-file changes; ``write_offset`` writes it). Never set it in production.
+file changes; ``write_offset`` writes it). Never set it in production. The variable is read
+once, when this module is imported: ``now`` runs about 18 times per reply applied.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ _frozen: dt.datetime | None = None
 CLOCK_FILE = "TANDEM_CLOCK_FILE"
 
 _shared = {"mtime": -1, "offset": dt.timedelta(0)}
+
+#: This process's shared clock file, read once: a process is started with it or without.
+_shared_path = os.environ.get(CLOCK_FILE)
 
 
 def _shared_offset(path: str) -> dt.timedelta:
@@ -37,8 +41,7 @@ def now() -> dt.datetime:
     """Return the current time as a naive UTC datetime (how the database stores times)."""
     if _frozen is not None:
         return _frozen
-    path = os.environ.get(CLOCK_FILE)
-    shared = _shared_offset(path) if path else dt.timedelta(0)
+    shared = _shared_offset(_shared_path) if _shared_path else dt.timedelta(0)
     return dt.datetime.now(dt.UTC).replace(tzinfo=None) + _offset + shared
 
 
