@@ -8,7 +8,9 @@ per shape and only convert the values, with the same field conversions peewee us
 
 What it buys, measured on the inbound workers of ``bench/bench_inbound.py --n 10000``: claiming a
 40-message batch took 1.0-1.7 ms through peewee and 0.34 ms here; applying a calendar reply took
-about 4 ms through peewee's query building, most of it saved here.
+about 4 ms through peewee's query building, most of it saved here. Asking whether a replier
+is a participant of the programme (``tracking.engagement.is_participant``, once per reply
+applied): 403 µs as a peewee ``exists()``, 20 µs through ``first_where``.
 On a peewee upgrade, re-check: ``Field.db_value`` conversions, ``Database.param``, and that
 each statement still matches what the model's query would write.
 """

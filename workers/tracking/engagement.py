@@ -12,6 +12,7 @@ import datetime as dt
 
 from models import Event, Membership
 from models.tracking import PARTICIPANT_ROLE
+from workers.runtime.plainsql import first_where
 from workers.tracking import events
 
 #: What a calendar answer's PARTSTAT records.
@@ -19,16 +20,12 @@ RSVP_KINDS = {"ACCEPTED": "rsvp_accept", "TENTATIVE": "rsvp_accept", "DECLINED":
 
 
 def is_participant(programme_id: int, person_id: int) -> bool:
-    """Tell whether a person takes part in a programme as a participant."""
-    return (
-        Membership.select()
-        .where(
-            (Membership.programme == programme_id)
-            & (Membership.person == person_id)
-            & (Membership.role == PARTICIPANT_ROLE)
-        )
-        .exists()
+    """Tell whether a person takes part in a programme as a participant (asked for every
+    reply applied: see ``workers.runtime.plainsql`` for what its raw lookup saves)."""
+    found = first_where(
+        Membership, ["id"], programme=programme_id, person=person_id, role=PARTICIPANT_ROLE
     )
+    return found is not None
 
 
 def note(
@@ -42,13 +39,7 @@ def note(
     """Record ``kind`` for a participant unless this ``ref`` was recorded; tell if it was."""
     if not is_participant(programme_id, person_id):
         return False
-    seen = Event.select().where(
-        (Event.programme == programme_id)
-        & (Event.kind == kind)
-        & (Event.person == person_id)
-        & (Event.ref == ref)
-    )
-    if seen.exists():
+    if first_where(Event, ["id"], programme=programme_id, kind=kind, person=person_id, ref=ref):
         return False
     events.record(programme_id, person_id, kind, at, value=value, ref=ref)
     return True
