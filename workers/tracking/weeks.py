@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from peewee import EXCLUDED, Case, fn
+from peewee import Case, fn
 
 from models import Attendance, Event, PersonWeek, ProgrammeWeek, db
 from models.tracking import ENGAGEMENT_KINDS, RATING_KINDS, WEEK_COUNTS, WEEK_SHARDS
+from workers.runtime.plainsql import add_counts
 from workers.tracking.scope import count_if
 
 #: Rows per INSERT.
@@ -112,14 +113,7 @@ def _upsert(model, keys: list[dict], tallies: dict, columns: tuple[str, ...]) ->
     rows = [{**key, **{c: tallies[tuple(key.values())][c] for c in columns}} for key in keys]
     # One order for every writer, so two transactions never wait on each other's rows.
     rows.sort(key=lambda r: tuple(r[name] for name in keys[0]))
-    update = {getattr(model, c): getattr(model, c) + getattr(EXCLUDED, c) for c in columns}
-    target = [getattr(model, name) for name in keys[0]]
-    for start in range(0, len(rows), BATCH):
-        (
-            model.insert_many(rows[start : start + BATCH])
-            .on_conflict(conflict_target=target, update=update)
-            .execute()
-        )
+    add_counts(model, list(keys[0]), rows)
 
 
 def rebuild_weeks(programme_id: int) -> int:
