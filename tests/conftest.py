@@ -14,11 +14,20 @@ _redis: services.RedisServer | None = None
 _postgres: services.PostgresDatabase | None = None
 
 
+def _runs_tests(config) -> bool:
+    """Tell whether this process runs tests: not the one that hands them to xdist's workers."""
+    return "PYTEST_XDIST_WORKER" in os.environ or not getattr(config.option, "numprocesses", 0)
+
+
 def pytest_configure(config) -> None:
-    """Start a private Redis before anything imports the broker, and point Tandem at it."""
+    """Start a private Redis before anything imports the broker, and point Tandem at it.
+
+    Under ``-n``, each worker process has its own Redis and its own PostgreSQL database.
+    """
     global _redis
-    _redis = services.RedisServer()
-    os.environ["REDIS_URL"] = _redis.url
+    if _runs_tests(config):
+        _redis = services.RedisServer()
+        os.environ["REDIS_URL"] = _redis.url
     # The tests are a dev run: they sign with a short key (see TANDEM_ENV in .env.example).
     os.environ["TANDEM_ENV"] = "dev"
     os.environ.setdefault("SECRET_KEY", "test-secret")
