@@ -26,7 +26,7 @@ from workers.mentoring import (  # noqa: F401
     relay,
     rsvps,
 )
-from workers.outbound import delivery, due, outbox  # noqa: F401
+from workers.outbound import attachments, delivery, due, outbox  # noqa: F401
 from workers.reports import schedule, sending  # noqa: F401
 from workers.runtime import broker, jobs  # noqa: F401
 from workers.tracking import (  # noqa: F401

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 from models import (
-    EmailAttachment,
     Goal,
     GoalCheckin,
     GoalTarget,
@@ -23,6 +22,7 @@ from models import (
 from workers.mentoring.certificates import Certificate, render_certificate
 from workers.mentoring.errors import MentoringError
 from workers.outbound import outbox
+from workers.outbound.attachments import attach_once
 from workers.tracking import events
 
 #: Progress (percent) at which a goal is recognised, and what each milestone is called.
@@ -145,13 +145,8 @@ def recognise(goal: Goal, milestone: str) -> None:
         ctx,
         key=f"goal:{goal.id}:recognition:{milestone}",
     )
-    if not EmailAttachment.select().where(EmailAttachment.email == row.id).exists():
-        EmailAttachment.create(
-            email=row.id,
-            filename=f"certificate-{milestone}.pdf",
-            content_type="application/pdf",
-            data=render_certificate(cert),
-        )
+    name = f"certificate-{milestone}.pdf"
+    attach_once(row, lambda: [(name, "application/pdf", render_certificate(cert))])
 
 
 def mentors_of(goal: Goal) -> list[str]:

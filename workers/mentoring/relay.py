@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models import EmailAttachment, MentoringGroup, Person, RelayMessage
+from models import MentoringGroup, Person, RelayMessage
 from workers.inbound.appliers import ReplyContext, applier
 from workers.inbound.errors import EmptyReplyError, UnknownObjectError
 from workers.mentoring.invitations import attendees, hides_addresses, relay_address
 from workers.outbound import outbox
+from workers.outbound.attachments import File, attach_once
 from workers.runtime.plainsql import row_by_id
 from workers.tracking import events
 
@@ -74,13 +75,13 @@ def _pass_on(ctx: ReplyContext, group, me, reader: Person, subject: str, hidden:
         key=f"relay:{ctx.message.id}:{reader.id}",
         reply_to=relay_address(reader, group),
     )
-    for attachment in _attachments(ctx):
-        EmailAttachment.create(
-            email=row.id,
-            filename=(attachment.filename or "attachment").replace("/", "_")[-150:],
-            content_type=attachment.content_type or "application/octet-stream",
-            data=attachment.data,
-        )
+    attach_once(row, lambda: [_file(attachment) for attachment in _attachments(ctx)])
+
+
+def _file(attachment) -> File:
+    """Return a received attachment as a file to pass on, its name safe to keep."""
+    filename = (attachment.filename or "attachment").replace("/", "_")[-150:]
+    return filename, attachment.content_type or "application/octet-stream", attachment.data
 
 
 def _attachments(ctx: ReplyContext) -> list:

@@ -8,6 +8,7 @@ times and costs the same for ten participants or ten thousand.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from peewee import ModelSelect, Value, fn
 
@@ -17,7 +18,6 @@ from models import (
     Badge,
     Cohort,
     CohortMember,
-    EmailAttachment,
     Goal,
     Membership,
     Person,
@@ -27,6 +27,7 @@ from models import (
 from models.tracking import PARTICIPANT_ROLE
 from workers.mentoring.certificates import Certificate, render_certificate
 from workers.outbound import outbox
+from workers.outbound.attachments import File, attach_once
 from workers.tracking.completion import COMPLETION_ATTENDANCE
 from workers.tracking.scope import count_if, count_rows
 
@@ -204,6 +205,10 @@ def shout_outs(programme_id: int, now: dt.datetime, limit: int = 500) -> dict:
     return {"since": since, "next_session": upcoming, "people": list(query.dicts())}
 
 
+def _certificate_file(cert: Certificate) -> list[File]:
+    return [("certificate-completed.pdf", "application/pdf", render_certificate(cert))]
+
+
 def certify(programme_id: int, person_ids: list[int], now: dt.datetime) -> int:
     """Send each person a completion certificate (once per programme); return how many."""
     if not person_ids:
@@ -216,14 +221,7 @@ def certify(programme_id: int, person_ids: list[int], now: dt.datetime) -> int:
         ctx = {"programme": programme.name, "attached_files": ["certificate-completed.pdf"]}
         key = f"programme:{programme_id}:completed:{person.id}"
         row = outbox.queue_email("recognition-completed", person, ctx, key=key)
-        if not EmailAttachment.select().where(EmailAttachment.email == row.id).exists():
-            cert = Certificate(programme.name, person.name, programme.name, "completed", "",
-                               now.date())  # fmt: skip
-            EmailAttachment.create(
-                email=row.id,
-                filename="certificate-completed.pdf",
-                content_type="application/pdf",
-                data=render_certificate(cert),
-            )
-            sent += 1
+        cert = Certificate(programme.name, person.name, programme.name, "completed", "",
+                           now.date())  # fmt: skip
+        sent += attach_once(row, partial(_certificate_file, cert))
     return sent

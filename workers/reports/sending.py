@@ -7,7 +7,6 @@ import datetime as dt
 from collections import defaultdict
 
 from models import (
-    EmailAttachment,
     GroupMember,
     Membership,
     MentoringGroup,
@@ -16,6 +15,7 @@ from models import (
 )
 from workers import settings as settings_mod
 from workers.outbound import outbox
+from workers.outbound.attachments import attach_once
 from workers.reports import personal, personal_view
 from workers.reports.figures import percent
 from workers.reports.schedule import BATCH_JOB, DIGEST_JOB, participant_ids, stamp
@@ -48,13 +48,6 @@ def mentors_of(programme_id: int, person_ids: list[int]) -> dict[int, list[int]]
     return found
 
 
-def _attach(row, filename: str, data: bytes) -> None:
-    if not EmailAttachment.select().where(EmailAttachment.email == row.id).exists():
-        EmailAttachment.create(
-            email=row.id, filename=filename, content_type="application/pdf", data=data
-        )
-
-
 def send_batch(programme_id: int, at: dt.datetime, person_ids: list[int], to_team: bool) -> int:
     """Queue the personal reports of a batch of participants (and their mentors' copies);
     return how many emails were queued."""
@@ -75,7 +68,8 @@ def send_batch(programme_id: int, at: dt.datetime, person_ids: list[int], to_tea
                 if not reader.can_receive_email:
                     continue
                 ctx = personal_view.email_ctx(report, for_team=for_team)
-                _attach(outbox.queue_email("report-personal", reader, ctx, key=idem), name, pdf)
+                row = outbox.queue_email("report-personal", reader, ctx, key=idem)
+                attach_once(row, lambda name=name, pdf=pdf: [(name, "application/pdf", pdf)])
                 queued += 1
     return queued
 
