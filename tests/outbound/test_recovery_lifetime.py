@@ -4,6 +4,7 @@ other email for days, as an MTA does), then fails it where coordinators see it."
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 
 import pytest
@@ -62,6 +63,26 @@ def test_it_tries_an_invitation_until_its_session_starts(relay_down):
     failed = OutboundEmail.get_by_id(row.id)
     assert failed.status == "failed" and "gave up" in failed.last_error
     assert "refused" in failed.last_error.lower()
+
+
+def test_it_tries_more_often_as_the_session_nears(relay_down):
+    # Given an invitation queued two hours before its session, and a relay that takes nothing
+    world = make_programme()
+    starts = session_of(world["cycle"]).starts_at
+    clock.freeze(starts - dt.timedelta(hours=2))
+    row = invitation(world)
+    # When delivery keeps failing, each try at the time the row was given
+    tries = []
+    while delivery.deliver(row.id) == "deferred":
+        tries.append(clock.now())
+        clock.freeze(OutboundEmail.get_by_id(row.id).next_attempt_at)
+    # Then it was tried many times before the session (21; backoff alone made 6), never
+    # waiting long as it neared, and once more as it started
+    assert len(tries) >= 15 and tries[-1] < starts
+    for before, after in zip(tries, tries[1:], strict=False):
+        assert after - before <= max(lifetime.BACKOFF[0], (starts - before) / 4)
+    assert clock.now() == starts
+    assert OutboundEmail.get_by_id(row.id).status == "failed"
 
 
 def test_it_tries_any_other_email_for_days(relay_down):
