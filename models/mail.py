@@ -56,7 +56,8 @@ class OutboundEmail(BaseModel):
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
     # Schema migration 7, null when not set so rows written by older code need no value: the
-    # worker process holding a "sending" row (its heartbeat's id); times its data went out
+    # worker process holding a "sending" row (its heartbeat's id), or that wrote a queued row
+    # and is to enqueue its delivery after its commit; times its data went out
     # but the relay's answer was lost (it may have arrived); times a worker died holding it.
     claimed_by = CharField(null=True)
     unconfirmed = IntegerField(null=True)

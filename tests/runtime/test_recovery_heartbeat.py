@@ -42,7 +42,8 @@ def make_row(kind: str) -> int:
 
 
 def start_claimer(url: str, kind: str, row_id: int) -> tuple[subprocess.Popen, str]:
-    """Start a beating worker process that claims the row; return it and its holder id."""
+    """Start a beating worker process that claims the row; return it and what it said after
+    "claimed" (its holder id, and for ``written`` the email's id)."""
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "tests.runtime.claimer", url, kind, str(row_id)]
     proc = subprocess.Popen(
@@ -53,7 +54,7 @@ def start_claimer(url: str, kind: str, row_id: int) -> tuple[subprocess.Popen, s
     if not line.startswith("claimed "):
         kill(proc)
         pytest.fail(f"the claiming worker did not start: {line!r}")
-    return proc, line.split()[1]
+    return proc, line.removeprefix("claimed ").strip()
 
 
 def kill(proc: subprocess.Popen) -> None:
@@ -87,6 +88,27 @@ def test_it_frees_a_killed_worker_s_claim_within_seconds(db, redis_broker, kind)
     print(f"\n{kind} freed {time.monotonic() - killed:.1f} s after the kill")
     assert current(kind, row_id).status == free
     assert redis_broker.client.hlen(f"dramatiq:{queue}.msgs") >= 1
+
+
+def test_it_enqueues_what_a_killed_worker_wrote_but_did_not_enqueue(db, redis_broker):
+    # Given a worker process that committed an email and was killed before enqueueing it
+    person = Person.create(name="Ada", email="ada@example.org")
+    proc, line = start_claimer(db.tandem_url, "written", person.id)
+    holder, row_id = line.split()[0], int(line.split()[1])
+    row = OutboundEmail.get_by_id(row_id)
+    assert (row.status, row.claimed_by) == ("queued", holder)
+    assert row.lease_until > clock.now() + scheduler.REENQUEUE_AFTER / 2
+    assert redis_broker.client.hlen("dramatiq:mail.msgs") == 0
+    kill(proc)
+    killed = time.monotonic()
+    # Then scheduler passes enqueue it within seconds, not once its 3 min lease runs out
+    while redis_broker.client.hlen("dramatiq:mail.msgs") == 0:
+        assert time.monotonic() - killed < BOUND, f"email not enqueued after {BOUND} s"
+        scheduler.tick()
+        time.sleep(0.5)
+    print(f"\nwritten email enqueued {time.monotonic() - killed:.1f} s after the kill")
+    row = OutboundEmail.get_by_id(row_id)
+    assert (row.status, row.claimed_by, row.orphaned) == ("queued", None, None)
 
 
 def test_it_leaves_a_live_worker_s_claim_alone(db, redis_broker):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dramatiq
 from peewee import fn
 
-from models import OutboundEmail
+from models import OutboundEmail, clock
 from workers.outbound.outbox import batches, deliver_emails
 from workers.runtime.scheduler import (
     DUE,
@@ -27,16 +27,19 @@ def due_emails(here: Pass) -> dict[str, list[int]]:
     """Return queued emails now due and stalled sends, by why; mark them enqueued.
 
     On a queued row ``lease_until`` means "a delivery message is on its way until then",
-    unless Redis lost its queues. A "sending" row whose worker stopped beating, or whose
-    lease ran out, goes back to the queue, counted as orphaned.
+    unless Redis lost its queues, or the worker that wrote the row (``claimed_by``) stopped
+    beating: it was to enqueue that message after its commit. A "sending" row whose worker
+    stopped beating, or whose lease ran out, goes back to the queue, counted as orphaned.
     """
     now = here.now
+    dead = OutboundEmail.claimed_by.in_(sorted(here.dead))
     waiting = (OutboundEmail.status == "queued") & (OutboundEmail.next_attempt_at <= now)
     if not here.lost:
-        waiting &= OutboundEmail.lease_until.is_null() | (OutboundEmail.lease_until < now)
+        free = OutboundEmail.lease_until.is_null() | (OutboundEmail.lease_until < now)
+        waiting &= (free | dead) if here.dead else free
     over = OutboundEmail.lease_until < now
     if here.dead:
-        over |= OutboundEmail.claimed_by.in_(sorted(here.dead))
+        over |= dead
     stalled = (OutboundEmail.status == "sending") & over
     rows = (
         OutboundEmail.select(
@@ -59,9 +62,10 @@ def due_emails(here: Pass) -> dict[str, list[int]]:
             lease_until=mark,
             orphaned=fn.COALESCE(OutboundEmail.orphaned, 0) + 1,
         ).where(OutboundEmail.id.in_(freed) & stalled).execute()
-    waited = [i for why in (DUE, NOT_TAKEN, QUEUE_LOST) for i in reasons.get(why, [])]
+    waited = [i for why in (DUE, NOT_TAKEN, QUEUE_LOST, WORKER_GONE) for i in reasons.get(why, [])]
     if waited:
-        OutboundEmail.update(lease_until=mark).where(
+        # The rows freed just above are queued now, and marked already: this changes nothing.
+        OutboundEmail.update(lease_until=mark, claimed_by=None).where(
             OutboundEmail.id.in_(waited) & waiting
         ).execute()
     return reasons
@@ -72,7 +76,9 @@ def _why(row: OutboundEmail, here: Pass) -> str:
         return WORKER_GONE if row.claimed_by in here.dead else LEASE_OVER
     if row.lease_until is None:
         return DUE
-    return NOT_TAKEN if row.lease_until < here.now else QUEUE_LOST
+    if row.lease_until < here.now:
+        return NOT_TAKEN
+    return QUEUE_LOST if here.lost else WORKER_GONE
 
 
 def unmark_emails(ids: list[int], now) -> None:
@@ -89,14 +95,18 @@ def delivery_message(ids: list[int]) -> dramatiq.Message:
     return deliver_emails.message_with_options(args=(ids,), time_limit=limit)
 
 
-def sending_holders() -> set[str]:
-    """Return the workers holding emails being sent."""
+def holders() -> set[str]:
+    """Return the workers holding emails being sent, or written and still to be enqueued."""
+    to_enqueue = (OutboundEmail.status == "queued") & (OutboundEmail.lease_until > clock.now())
     query = (
         OutboundEmail.select(OutboundEmail.claimed_by)
-        .where(OutboundEmail.status == "sending")
+        .where(
+            ((OutboundEmail.status == "sending") | to_enqueue)
+            & OutboundEmail.claimed_by.is_null(False)
+        )
         .distinct()
     )
     return {row.claimed_by for row in query if row.claimed_by}
 
 
-register(Sweep("emails", due_emails, unmark_emails, delivery_message, batches, sending_holders))
+register(Sweep("emails", due_emails, unmark_emails, delivery_message, batches, holders))

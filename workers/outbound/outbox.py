@@ -19,7 +19,10 @@ from workers.outbound.delivery import (  # noqa: F401
     deliver_batch,
 )
 from workers.outbound.tokens import make_reply_address
-from workers.runtime import broker  # noqa: F401  (the broker, before the actor is declared)
+from workers.runtime import (
+    broker,  # noqa: F401  (the broker, before the actor is declared)
+    heartbeat,
+)
 from workers.runtime.dbmiddleware import write_transaction
 from workers.runtime.plainsql import insert_row
 from workers.runtime.scheduler import REENQUEUE_AFTER
@@ -97,8 +100,10 @@ def _row(draft: Draft, settings) -> dict:
         "calendar_method": draft.calendar_method,
         "object_type": draft.about[0] if draft.about else "",
         "object_id": draft.about[1] if draft.about else None,
-        # Enqueued after commit: the scheduler leaves it to that message for a while.
+        # Enqueued after commit: the scheduler leaves it to that message for a while, unless
+        # the worker that wrote it stops beating first (killed before it could enqueue).
         "lease_until": clock.now() + REENQUEUE_AFTER if _pending.get() is not None else None,
+        "claimed_by": (heartbeat.holder() or None) if _pending.get() is not None else None,
     }
 
 
