@@ -64,7 +64,8 @@ def due_emails(here: Pass) -> dict[str, list[int]]:
         ).where(OutboundEmail.id.in_(freed) & stalled).execute()
     waited = [i for why in (DUE, NOT_TAKEN, QUEUE_LOST, WORKER_GONE) for i in reasons.get(why, [])]
     if waited:
-        # The rows freed just above are queued now, and marked already: this changes nothing.
+        # Rows freed just above are among them, queued and marked now: this only clears their
+        # dead holder, as it clears a dead writer's.
         OutboundEmail.update(lease_until=mark, claimed_by=None).where(
             OutboundEmail.id.in_(waited) & waiting
         ).execute()
