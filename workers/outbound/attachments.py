@@ -50,7 +50,8 @@ def attach_once(email: OutboundEmail, files: Callable[[], list[File]]) -> bool:
 
 
 def clean_on(when: dt.datetime) -> None:
-    """Make sure a cleaning job runs on ``when``'s day (after ``when``'s hour that day)."""
+    """Make sure a cleaning job runs at 23:00 (UTC) on ``when``'s day; files not old enough
+    by then are looked at again the next day."""
     day = when.date()
     key = f"outbound-clean-files:{day.isoformat()}"
     if not Job.select().where(Job.key == key).exists():
