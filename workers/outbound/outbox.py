@@ -76,6 +76,7 @@ class Draft:
 
 
 def _row(draft: Draft, settings) -> dict:
+    after_commit = _pending.get() is not None
     reply_to = draft.reply_to
     if draft.about is not None and not reply_to:
         reply_to = make_reply_address(
@@ -102,8 +103,8 @@ def _row(draft: Draft, settings) -> dict:
         "object_id": draft.about[1] if draft.about else None,
         # Enqueued after commit: the scheduler leaves it to that message for a while, unless
         # the worker that wrote it stops beating first (killed before it could enqueue).
-        "lease_until": clock.now() + REENQUEUE_AFTER if _pending.get() is not None else None,
-        "claimed_by": (heartbeat.holder() or None) if _pending.get() is not None else None,
+        "lease_until": clock.now() + REENQUEUE_AFTER if after_commit else None,
+        "claimed_by": (heartbeat.holder() or None) if after_commit else None,
     }
 
 

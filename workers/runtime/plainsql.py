@@ -160,7 +160,8 @@ def cancel_sql(sqlite: bool, keep: bool, mark: str) -> str:
     return sql + (f" AND \"key\" NOT LIKE {mark} ESCAPE '\\'" if keep else "")
 
 
-#: Rows per INSERT statement (10 columns each stay far below SQLite's 32,766 parameters).
+#: Rows per INSERT statement (the widest tables written, about 20 columns, stay far below
+#: SQLite's 32,766 parameters).
 INSERT_BATCH = 500
 
 
@@ -181,22 +182,31 @@ def _insert_statement(table: str, columns: tuple[str, ...], rows: int, param: st
     return f'INSERT INTO "{table}" ({names}) VALUES ' + ", ".join([group] * rows)
 
 
+def _prepared(model, rows: list[dict]) -> tuple[list[dict], list, tuple[str, ...]]:
+    """Return the rows with their defaults, their fields, and those fields' columns."""
+    filled = [_defaults(model, row) for row in rows]
+    fields = [model._meta.fields[name] for name in filled[0]]
+    return filled, fields, tuple(field.column_name for field in fields)
+
+
+def _insert_batches(model, filled: list[dict], fields: list, clause: str = "") -> None:
+    """Run one INSERT (followed by ``clause``) per ``INSERT_BATCH`` of the prepared rows."""
+    columns = tuple(field.column_name for field in fields)
+    for start in range(0, len(filled), INSERT_BATCH):
+        batch = filled[start : start + INSERT_BATCH]
+        sql = _insert_statement(model._meta.table_name, columns, len(batch), db.param) + clause
+        db.execute_sql(sql, [field.db_value(row[field.name]) for row in batch for field in fields])
+
+
 def insert_rows(model, rows: list[dict]) -> None:
     """Insert ``rows`` (field name -> value) into ``model``'s table, in batches.
 
     peewee's ``insert_many`` builds a syntax tree for every value: importing 20,000 people
     took 3.5 s through it and 1.4 s here (``bench/bench_people_import.py``).
     """
-    if not rows:
-        return
-    filled = [_defaults(model, row) for row in rows]
-    fields = [model._meta.fields[name] for name in filled[0]]
-    columns = tuple(field.column_name for field in fields)
-    for start in range(0, len(filled), INSERT_BATCH):
-        batch = filled[start : start + INSERT_BATCH]
-        sql = _insert_statement(model._meta.table_name, columns, len(batch), db.param)
-        params = [field.db_value(row[field.name]) for row in batch for field in fields]
-        db.execute_sql(sql, params)
+    if rows:
+        filled, fields, _ = _prepared(model, rows)
+        _insert_batches(model, filled, fields)
 
 
 @lru_cache(maxsize=16)
@@ -219,13 +229,7 @@ def add_counts(model, keys: Sequence[str], rows: list[dict]) -> None:
     if not rows:
         return
     meta = model._meta
-    filled = [_defaults(model, row) for row in rows]
-    fields = [meta.fields[name] for name in filled[0]]
-    columns = tuple(field.column_name for field in fields)
+    filled, fields, columns = _prepared(model, rows)
     key_columns = tuple(meta.fields[key].column_name for key in keys)
     counts = tuple(column for column in columns if column not in key_columns)
-    clause = _add_clause(meta.table_name, key_columns, counts)
-    for start in range(0, len(filled), INSERT_BATCH):
-        batch = filled[start : start + INSERT_BATCH]
-        sql = _insert_statement(meta.table_name, columns, len(batch), db.param) + clause
-        db.execute_sql(sql, [field.db_value(row[field.name]) for row in batch for field in fields])
+    _insert_batches(model, filled, fields, _add_clause(meta.table_name, key_columns, counts))

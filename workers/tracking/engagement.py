@@ -39,7 +39,8 @@ def note(
     """Record ``kind`` for a participant unless this ``ref`` was recorded; tell if it was."""
     if not is_participant(programme_id, person_id):
         return False
-    if first_where(Event, ["id"], programme=programme_id, kind=kind, person=person_id, ref=ref):
+    seen = first_where(Event, ["id"], programme=programme_id, kind=kind, person=person_id, ref=ref)
+    if seen is not None:
         return False
     events.record(programme_id, person_id, kind, at, value=value, ref=ref)
     return True
