@@ -27,6 +27,7 @@ from models.mail import (
     InboundRaw,
     OutboundEmail,
     Rejection,
+    SharedContext,
 )
 from models.matching import (
     MatchExclusion,
@@ -94,6 +95,7 @@ ALL_MODELS = [
     AppliedReply,
     Rejection,
     ImapCursor,
+    SharedContext,
     AuditEvent,
     Job,
     Lease,

@@ -32,8 +32,22 @@ INBOUND_STATUSES = (
 )
 
 
+class SharedContext(BaseModel):
+    """The part of a rendering context that many emails carry alike (a cycle's summary or
+    brief, sent to every stakeholder), stored once and named by its content's SHA-256: a
+    1,000-person cycle's summaries would otherwise hold the summary 1,000 times over."""
+
+    digest = CharField(unique=True)
+    data = JSONField()
+    created_at = DateTimeField(default=utcnow)
+
+
 class OutboundEmail(BaseModel):
-    """One email to one address, written with the change that caused it."""
+    """One email to one address, written with the change that caused it.
+
+    It is rendered from ``ctx`` over ``shared``'s data, when it has any (the email's own keys
+    win), so every retry renders the same email.
+    """
 
     kind = CharField()  # template name, e.g. "update-request"
     to_addr = CharField()
@@ -65,6 +79,8 @@ class OutboundEmail(BaseModel):
     # Schema migration 13: the References header of an email that answers another (the
     # thread's Message-IDs, oldest first); null when it answers nothing.
     references = TextField(null=True)
+    # Schema migration 19: what this email's context shares with others; null when nothing.
+    shared = ForeignKeyField(SharedContext, null=True)
 
     class Meta:
         # Workers claim due rows by status and time (schema migration 2); the index serves

@@ -21,10 +21,12 @@ from models.schema_columns import (
     add_recovery_columns,
     add_references_column,
     add_selfassess_column,
+    add_shared_column,
     add_workspace_columns,
     drop_recovery_columns,
     drop_references_column,
     drop_selfassess_column,
+    drop_shared_column,
     drop_workspace_columns,
 )
 from models.schema_indexes import (
@@ -146,6 +148,12 @@ MIGRATIONS: list[Migration] = [
         note="each programme chooses how many weeks apart its self-assessments go out",
         up=add_selfassess_column,
         down=drop_selfassess_column,
+    ),
+    Migration(
+        version=19,
+        note="a context many emails share (a cycle's summary, its brief) is stored once",
+        up=add_shared_column,
+        down=drop_shared_column,
     ),
 ]
 

@@ -1,13 +1,22 @@
-"""Schema steps 6, 7, 13 and 18: columns added to tables that already held rows.
+"""Schema steps 6, 7, 13, 18 and 19: columns added to tables that already held rows.
 
 Each column's type comes from its model, so a step adds exactly what the model declares.
 """
 
 from __future__ import annotations
 
-from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import SchemaMigrator, SqliteMigrator
 
-from models import InboundMessage, Job, MentorProfile, OutboundEmail, Person, Programme
+from models import (
+    InboundMessage,
+    Job,
+    MentorProfile,
+    OutboundEmail,
+    Person,
+    Programme,
+    SharedContext,
+)
+from models.base import db
 
 #: Columns the coordinator's workspace added to existing tables, taken from the models.
 WORKSPACE_COLUMNS = (
@@ -86,3 +95,17 @@ def add_selfassess_column(migrator: SchemaMigrator) -> None:
 def drop_selfassess_column(migrator: SchemaMigrator) -> None:
     """Drop programmes' self-assessment period."""
     migrator.drop_column("programme", "selfassess_weeks").run()
+
+
+def add_shared_column(migrator: SchemaMigrator) -> None:
+    """Add the table of contexts many emails share, and each email's link to one."""
+    db.create_tables([SharedContext], safe=True)  # before the column that refers to it
+    migrator.add_column("outbound_email", "shared_id", OutboundEmail.shared).run()
+
+
+def drop_shared_column(migrator: SchemaMigrator) -> None:
+    """Drop emails' shared contexts."""
+    # SQLite's own DROP COLUMN refuses a column with a foreign key; peewee rebuilds the table.
+    legacy = {"legacy": True} if isinstance(migrator, SqliteMigrator) else {}
+    migrator.drop_column("outbound_email", "shared_id", **legacy).run()
+    db.drop_tables([SharedContext])

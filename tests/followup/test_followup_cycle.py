@@ -25,6 +25,7 @@ from workers.followup import brief, reminders, summary, trigger
 from workers.followup.common import CycleStateError
 from workers.inbound.appliers import APPLIERS, ReplyContext
 from workers.inbound.errors import AmbiguousReplyError
+from workers.outbound.delivery import context_of
 from workers.runtime import jobs
 
 
@@ -177,7 +178,7 @@ def test_it_sends_the_brief_two_hours_before(world):
     reply(people["john"], "cycle", cycle.id, "2 blocked: no budget\nRetention rate: 76")
     clock.freeze(dt.datetime(2026, 11, 10, 12, 0))
     assert "cycle.brief" in run_due()
-    content = emails("brief", people["ken"])[0].ctx["brief"]
+    content = context_of(emails("brief", people["ken"])[0])["brief"]
     retention = next(m for m in content["metrics"] if m["name"] == "Retention rate")
     assert (retention["value"], retention["progress"], retention["gap"]) == (76.0, 40.0, 9.0)
     assert content["not_reported"] == ["Ken Ito", "Maria Lopez"]

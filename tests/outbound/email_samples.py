@@ -22,6 +22,7 @@ from workers.followup.items import schedule_item
 from workers.followup.setup import cancel_cycle, clone_cycle, update_session
 from workers.inbound import store as inbound_store
 from workers.inbound import worker as inbound_worker
+from workers.outbound.delivery import context_of
 from workers.outbound.render import TEMPLATE_DIR, render
 
 #: The server Tandem trusts to say a sender passed DMARC, in these examples.
@@ -467,7 +468,7 @@ def followup_rows() -> list[OutboundEmail]:
 def samples() -> list[tuple[str, str, str]]:
     """Return (name, subject, HTML with styles inlined) of every email the cycle sent and of
     each written example."""
-    rendered = [(row.kind, *render(row.kind, row.ctx)) for row in followup_rows()]
+    rendered = [(row.kind, *render(row.kind, context_of(row))) for row in followup_rows()]
     names = set(template_names())
     rendered += [(name, *render(name, ctx)) for name, ctx in WRITTEN.items() if name in names]
     return [(name, subject, html) for name, subject, _text, html in rendered]

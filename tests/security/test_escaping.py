@@ -32,6 +32,7 @@ from workers.followup import trigger
 from workers.inbound import store as inbound_store
 from workers.inbound import worker as inbound_worker
 from workers.mentoring.certificates import Certificate, render_certificate
+from workers.outbound.delivery import context_of
 from workers.outbound.render import render
 from workers.tracking.export import to_csv
 
@@ -148,7 +149,7 @@ def test_html_emails_escape_names_titles_and_items(hostile):
     seen = set()
     for email in emails:
         # When each email is rendered as it is sent
-        subject, body, html = render(email.kind, email.ctx)
+        subject, body, html = render(email.kind, context_of(email))
         # Then no payload is live markup in its HTML
         assert "<script>alert" not in html and "<img src=x onerror" not in html, email.kind
         seen |= {p for p, escaped in ESCAPED.items() if escaped in html}

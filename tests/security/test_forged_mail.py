@@ -14,6 +14,7 @@ from workers.inbound import store as inbound_store
 from workers.inbound import worker as inbound_worker
 from workers.inbound.authres import dmarc_pass, parse_field
 from workers.outbound import outbox
+from workers.outbound.delivery import context_of
 from workers.outbound.render import render
 
 #: What the attacker of the report wrote: a phishing subject and a link.
@@ -152,7 +153,7 @@ def test_an_authenticated_sender_hears_why_without_being_quoted(trusted_mx, case
     [email] = OutboundEmail.select()
     assert (email.kind, email.to_addr) == (kind, "ada@example.org")
     # And nothing the message said is in it: not its subject, not its words
-    subject, text, html = render(email.kind, email.ctx)
+    subject, text, html = render(email.kind, context_of(email))
     for part in (subject, text, html):
         assert "evil.example" not in part and "URGENT" not in part
     assert not any("evil" in str(value) for value in email.ctx.values())

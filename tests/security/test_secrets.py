@@ -205,7 +205,7 @@ def test_no_link_in_any_email_carries_a_reply_address(db):
     assert all(e.reply_to.startswith("reply+") for e in emails if e.kind == "update-request")
     for email in emails:
         # When each is rendered as sent
-        _, text, html = render(email.kind, email.ctx)
+        _, text, html = render(email.kind, delivery.context_of(email))
         links = [a or b for a, b in URL_RE.findall(html + "\n" + text)]
         # Then no link carries the reply token: it travels only in Reply-To
         token = email.reply_to.split("@")[0]

@@ -93,17 +93,16 @@ def send_brief(cycle_id: int) -> int:
         return 0
     session = session_of(cycle)
     brief = build_brief(cycle)
+    shared = {"brief": brief}  # stored once, not once per stakeholder
     drafts = []
     for person in reachable(p.person for p in stakeholders(cycle)):
         ctx = {
             "cycle": {"id": cycle.id, "title": cycle.title, "objectives": cycle.objectives},
             "session": session_ctx(session, person.timezone or session.timezone),
-            "brief": brief,
             "url": cycle_url(cycle.id),
         }
-        drafts.append(
-            Draft("brief", person, ctx, f"cycle:{cycle.id}:brief:{person.id}", ("cycle", cycle.id))
-        )
+        key = f"cycle:{cycle.id}:brief:{person.id}"
+        drafts.append(Draft("brief", person, ctx, key, ("cycle", cycle.id), shared=shared))
     with outbox.transaction():
         cycle = Cycle.get_by_id(cycle_id)
         cycle.summary = {**(cycle.summary or {}), "brief": brief}

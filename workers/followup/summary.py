@@ -100,23 +100,16 @@ def send_summary(cycle_id: int) -> int:
         session = session_of(cycle)
         recipients = {p.person.id: p.person for p in stakeholders(cycle)}
         recipients.update({p.id: p for p in notes_takers(cycle)})
+        shared = {"summary": summary}  # stored once, not once per recipient
         drafts = []
         for person in reachable(recipients.values()):
             ctx = {
                 "cycle": {"id": cycle.id, "title": cycle.title, "objectives": cycle.objectives},
                 "session": session_ctx(session, person.timezone or session.timezone),
-                "summary": summary,
                 "url": cycle_url(cycle.id),
             }
-            drafts.append(
-                Draft(
-                    "summary",
-                    person,
-                    ctx,
-                    f"cycle:{cycle.id}:summary:{person.id}",
-                    ("cycle", cycle.id),
-                )
-            )
+            key = f"cycle:{cycle.id}:summary:{person.id}"
+            drafts.append(Draft("summary", person, ctx, key, ("cycle", cycle.id), shared=shared))
         return len(queue_many(drafts))
 
 

@@ -6,12 +6,13 @@ import datetime as dt
 import logging
 from email.message import EmailMessage
 from email.utils import parseaddr
+from functools import lru_cache
 
 import dramatiq
 import jinja2
 from peewee import JOIN, PostgresqlDatabase, fn
 
-from models import AuditEvent, EmailAttachment, OutboundEmail, Person, clock, db
+from models import AuditEvent, EmailAttachment, OutboundEmail, Person, SharedContext, clock, db
 from workers import settings as settings_mod
 from workers.outbound import lifetime, sentmarks
 from workers.outbound.lifetime import BACKOFF  # noqa: F401  (where callers found it)
@@ -63,8 +64,9 @@ def claim(email_id: int) -> OutboundEmail | None:
     if updated != 1:
         return None
     return (
-        OutboundEmail.select(OutboundEmail, Person)
-        .join(Person, JOIN.LEFT_OUTER)
+        OutboundEmail.select(OutboundEmail, Person, SharedContext.id, SharedContext.digest)
+        .join_from(OutboundEmail, Person, JOIN.LEFT_OUTER)
+        .join_from(OutboundEmail, SharedContext, JOIN.LEFT_OUTER)
         .where(OutboundEmail.id == email_id)
         .get()
     )
@@ -76,7 +78,7 @@ def build(row: OutboundEmail) -> EmailMessage:
     return make_message(
         row.kind,
         row.to_addr,
-        row.ctx,
+        context_of(row),
         mail_from=settings.mail_from,
         message_id=row.message_id,
         reply_to=row.reply_to,
@@ -87,6 +89,20 @@ def build(row: OutboundEmail) -> EmailMessage:
         to_name=row.person.name if row.person_id else "",
         attachments=attachments_of(row),
     )
+
+
+def context_of(row: OutboundEmail) -> dict:
+    """Return the context a row renders from: its shared context's data, under its own."""
+    if row.shared_id is None:
+        return row.ctx
+    return {**_shared_data(row.shared.digest), **row.ctx}
+
+
+@lru_cache(maxsize=8)
+def _shared_data(digest: str) -> dict:
+    """Read a shared context once per process: a digest names one content for ever, and a
+    cycle's 1,000 summaries all render from the same one (not to be changed by callers)."""
+    return SharedContext.get(SharedContext.digest == digest).data
 
 
 def attachments_of(row: OutboundEmail) -> list[tuple[str, str, bytes]]:

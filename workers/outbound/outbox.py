@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextvars
+import hashlib
+import json
 import logging
 import secrets
 from collections.abc import Iterator
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 
 import dramatiq
 
-from models import OutboundEmail, Person, clock, db
+from models import OutboundEmail, Person, SharedContext, clock, db
 from workers import settings as settings_mod
 from workers.outbound.delivery import (  # noqa: F401
     MAIL_PRIORITY,
@@ -60,7 +62,8 @@ class Draft:
     """One email to queue: to ``person``, rendered from template ``kind`` with ``ctx``.
 
     ``key`` makes it idempotent; ``about`` is the object a reply answers, as
-    ``(object_type, object_id)``, and puts a signed reply address on the email.
+    ``(object_type, object_id)``, and puts a signed reply address on the email. ``shared`` is
+    context that many drafts carry alike (the same dict object): it is stored once.
     """
 
     kind: str
@@ -73,9 +76,18 @@ class Draft:
     in_reply_to: str = ""
     reply_to: str = field(default="")
     references: str = ""
+    shared: dict | None = None
 
 
-def _row(draft: Draft, settings) -> dict:
+def share(data: dict) -> int:
+    """Store context that many emails carry alike, once however often it is shared; return
+    its id. Its key is its content's SHA-256, so the same content is the same row."""
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    SharedContext.insert(digest=digest, data=data).on_conflict_ignore().execute()
+    return SharedContext.select(SharedContext.id).where(SharedContext.digest == digest).scalar()
+
+
+def _row(draft: Draft, settings, shared: dict[int, int]) -> dict:
     after_commit = _pending.get() is not None
     reply_to = draft.reply_to
     if draft.about is not None and not reply_to:
@@ -97,6 +109,7 @@ def _row(draft: Draft, settings) -> dict:
         "reply_to": reply_to,
         "in_reply_to": draft.in_reply_to,
         "references": draft.references or None,
+        "shared": shared[id(draft.shared)] if draft.shared is not None else None,
         "calendar": draft.calendar,
         "calendar_method": draft.calendar_method,
         "object_type": draft.about[0] if draft.about else "",
@@ -115,7 +128,8 @@ def queue_email(kind: str, person: Person, ctx: dict, *, key: str, **options) ->
     Returns the row as written, or, when ``key`` was queued before, the first row's id and
     Message-ID only.
     """
-    row = OutboundEmail(**_row(Draft(kind, person, ctx, key, **options), settings_mod.get()))
+    draft = Draft(kind, person, ctx, key, **options)
+    row = OutboundEmail(**_row(draft, settings_mod.get(), _shared_ids([draft])))
     # One statement in the usual case: a key queued before is skipped, then looked up.
     row_id = insert_row(OutboundEmail, row.__data__, or_ignore=True)
     if row_id is None:
@@ -135,6 +149,15 @@ def queue_email(kind: str, person: Person, ctx: dict, *, key: str, **options) ->
     return row
 
 
+def _shared_ids(drafts: list[Draft]) -> dict[int, int]:
+    """Store each shared context these drafts carry; return its row's id by the dict's id()."""
+    ids: dict[int, int] = {}
+    for draft in drafts:
+        if draft.shared is not None and id(draft.shared) not in ids:
+            ids[id(draft.shared)] = share(draft.shared)
+    return ids
+
+
 def _chunks(values: list, size: int = BATCH) -> Iterator[list]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -152,7 +175,9 @@ def queue_many(drafts: list[Draft]) -> list[int]:
             OutboundEmail.idem_key.in_(chunk)
         )
         seen.update(r.idem_key for r in query)
-    rows = [_row(d, settings) for d in drafts if d.key not in seen]
+    fresh = [d for d in drafts if d.key not in seen]
+    shared = _shared_ids(fresh)
+    rows = [_row(d, settings, shared) for d in fresh]
     for chunk in _chunks(rows):
         OutboundEmail.insert_many(chunk).execute()
     ids: list[int] = []
