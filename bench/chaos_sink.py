@@ -1,5 +1,6 @@
 """The chaos run's relay: an SMTP server that refuses a share of deliveries with 4xx and drops
-connections before answering, and records every Message-ID it accepted, with when.
+connections before answering, and records every Message-ID it accepted, with when. It offers
+CHUNKING, as Postfix, Exchange and Gmail do; the refusals and drops come at the last chunk.
 
 It runs in a process of its own (``python -m bench.chaos_sink PORT REFUSE LOG``), as a relay
 does: in the busy benchmark process, the moment between deciding to accept and the 250
@@ -18,9 +19,8 @@ import threading
 import time
 from pathlib import Path
 
-from aiosmtpd.controller import Controller
-
 from bench.recovery_support import MESSAGE_ID
+from tests.chunking_smtp import ChunkingController
 from tests.services import wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,15 +37,15 @@ class ChaosSink:
         self.log = log
         self.lock = threading.Lock()
         self.drops_armed = 0
-        self.controller = Controller(self, hostname="127.0.0.1", port=port)
+        self.controller = ChunkingController(self, hostname="127.0.0.1", port=port)
 
     async def handle_DATA(self, server, session, envelope):
         found = MESSAGE_ID.search(envelope.original_content or envelope.content or b"")
         message_id = found.group(1).decode() if found else "-"
         with self.lock:
             if self.drops_armed:
-                # The data is here, the answer never leaves: the sender cannot know whether
-                # the relay kept it, and this relay did not.
+                # The message is here, the answer never leaves: the sender cannot know
+                # whether the relay kept it, and this relay did not.
                 self.drops_armed -= 1
                 self._write("D", message_id)
                 server.transport.abort()
