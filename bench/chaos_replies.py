@@ -13,13 +13,18 @@ from bench.mta_client import MTAClient, SMTPReplyError, to_wire
 #: Seconds before retrying a message the listener did not take (a real MTA waits minutes).
 RETRY_AFTER = 1.0
 
+#: Replies sent per second, all threads together: people answer over a minute or two, not in
+#: one burst, so replies are still arriving while the faults are made.
+RATE = 15.0
+
 
 class ReplySenders:
-    """``threads`` SMTP clients taking messages from one queue; each records what the
-    listener accepted, by Message-ID, and how often it had to retry."""
+    """``threads`` SMTP clients taking messages from one queue, ``rate`` a second together;
+    each records what the listener accepted, by Message-ID, and how often it had to retry."""
 
-    def __init__(self, port: int, threads: int = 2) -> None:
+    def __init__(self, port: int, threads: int = 2, rate: float = RATE) -> None:
         self.port = port
+        self.pause = threads / rate
         self.todo: queue.Queue[Outgoing | None] = queue.Queue()
         self.lock = threading.Lock()
         self.accepted: list[str] = []
@@ -78,5 +83,6 @@ class ReplySenders:
                 self.accepted.append(message_id)
                 self.last_accept = time.monotonic()
             self.todo.task_done()
+            time.sleep(self.pause)
         if conn is not None:
             conn.close()
