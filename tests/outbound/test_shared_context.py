@@ -21,9 +21,10 @@ def test_it_stores_the_shared_part_once_and_renders_it_in_every_email(smtp_sink)
     drafts = [
         outbox.Draft("ping", first, {"subject": "Summary"}, "s:1", shared=shared),
         outbox.Draft("ping", second, {"subject": "Summary"}, "s:2", shared=shared),
-        outbox.Draft("ping", third, {"subject": "Summary", "body": "Yours alone"}, "s:3"),
+        outbox.Draft(
+            "ping", third, {"subject": "Summary", "body": "Yours alone"}, "s:3", shared=shared
+        ),
     ]
-    drafts[2].shared = shared
 
     # When they are queued and delivered
     ids = outbox.queue_many(drafts)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
-import json
 import logging
 import secrets
 from collections.abc import Iterator
@@ -82,7 +81,7 @@ class Draft:
 def share(data: dict) -> int:
     """Store context that many emails carry alike, once however often it is shared; return
     its id. Its key is its content's SHA-256, so the same content is the same row."""
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    digest = hashlib.sha256(SharedContext.data.db_value(data).encode()).hexdigest()
     SharedContext.insert(digest=digest, data=data).on_conflict_ignore().execute()
     return SharedContext.select(SharedContext.id).where(SharedContext.digest == digest).scalar()
 
